@@ -1,0 +1,1 @@
+"""效能督办: escalation of overdue tasks into supervision cases."""

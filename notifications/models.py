@@ -1,0 +1,39 @@
+"""In-app notifications (站内消息) and the delivery log of e-mails."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    """A message to one user: assignment, escalation or urging (督办)."""
+
+    class Kind(models.TextChoices):
+        ASSIGNMENT = "assignment", "任务分派"
+        ESCALATION = "escalation", "超期督办"
+        URGING = "urging", "督办催办"
+        INFO = "info", "通知"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_once",
+            )
+        ]

@@ -1,0 +1,19 @@
+"""Engine models: definitions (what a process is) apart from instances (where a case stands)."""
+
+from .audit import AuditEvent
+from .calendar import CalendarDay, CalendarYear
+from .definitions import ProcessDefinition, ProcessVersion
+from .instances import Incident, ProcessInstance, ProcessMessage
+from .tasks import HumanTask
+
+__all__ = [
+    "AuditEvent",
+    "CalendarDay",
+    "CalendarYear",
+    "HumanTask",
+    "Incident",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "ProcessMessage",
+    "ProcessVersion",
+]

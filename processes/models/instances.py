@@ -1,0 +1,103 @@
+"""Running cases: serialized workflow state, incidents and persisted messages."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ProcessInstance(models.Model):
+    """One case.  ``state`` is SpiffWorkflow's serialized workflow as JSON *text*.
+
+    Never a jsonb column: PostgreSQL re-sorts jsonb keys and SpiffWorkflow rebuilds task
+    data from key order, silently losing case data.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "进行中"
+        SUSPENDED = "suspended", "已挂起"
+        INCIDENT = "incident", "异常待处理"
+        COMPLETED = "completed", "已办结"
+        TERMINATED = "terminated", "已终止"
+
+    process_version = models.ForeignKey(
+        "processes.ProcessVersion", on_delete=models.PROTECT, related_name="instances"
+    )
+    case_type = models.CharField("案件类型", max_length=100, db_index=True)
+    business_key = models.CharField("业务编号", max_length=200, blank=True, db_index=True)
+    title = models.CharField("标题", max_length=300, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.RUNNING)
+    state = models.TextField("流程状态 (JSON)")
+    version = models.PositiveIntegerField("乐观锁版本", default=1)
+    next_timer_at = models.DateTimeField("最近定时器到期", null=True, blank=True)
+    parent_task = models.ForeignKey(
+        "processes.HumanTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="child_instances",
+        verbose_name="关联任务",
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "流程实例"
+        verbose_name_plural = "流程实例"
+        indexes = [
+            models.Index(fields=["status", "next_timer_at"], name="instance_due_timers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_type}#{self.pk} {self.business_key}"
+
+
+class Incident(models.Model):
+    """A step that raised: kept on the instance until someone retries or resolves it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待处理"
+        RESOLVED = "resolved", "已解决"
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="incidents")
+    action = models.CharField("失败的操作", max_length=50)
+    action_args = models.JSONField("操作参数", default=dict, blank=True)
+    task_bpmn_id = models.CharField("BPMN 元素", max_length=200, blank=True)
+    message = models.TextField("错误信息")
+    traceback = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    retries = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "流程异常"
+        verbose_name_plural = "流程异常"
+        ordering = ["-created_at"]
+
+
+class ProcessMessage(models.Model):
+    """A BPMN message thrown by one case, routed by the app (SpiffWorkflow keeps no store)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待投递"
+        DELIVERED = "delivered", "已投递"
+        HANDLED = "handled", "已处理"
+
+    name = models.CharField(max_length=200, db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    source = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="sent_messages"
+    )
+    target = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="inbox_messages"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "流程消息"
+        verbose_name_plural = "流程消息"

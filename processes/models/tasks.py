@@ -1,0 +1,61 @@
+"""The human-task projection: what inboxes read, never the workflow JSON."""
+
+from django.conf import settings
+from django.db import models
+
+
+class HumanTask(models.Model):
+    """A READY user/manual task of an instance, projected for fast indexed inbox queries."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "待办"
+        COMPLETED = "completed", "已办"
+        CANCELLED = "cancelled", "已取消"
+
+    instance = models.ForeignKey(
+        "processes.ProcessInstance", on_delete=models.CASCADE, related_name="human_tasks"
+    )
+    task_uuid = models.UUIDField("SpiffWorkflow 任务 ID", unique=True)
+    bpmn_id = models.CharField("BPMN 任务 ID", max_length=200)
+    name = models.CharField("任务名称", max_length=300)
+    case_type = models.CharField("案件类型", max_length=100)
+    case_title = models.CharField("案件标题", max_length=300, blank=True)
+    candidate_department = models.CharField("候选部门", max_length=100)
+    candidate_role = models.CharField("候选角色", max_length=50)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tasks",
+        verbose_name="办理人",
+    )
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField("接收时间", auto_now_add=True)
+    claimed_at = models.DateTimeField("认领时间", null=True, blank=True)
+    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_at = models.DateTimeField("办理时限", null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField("督办级别", default=0)
+    form_data = models.JSONField("办理结果", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "人工任务"
+        verbose_name_plural = "人工任务"
+        indexes = [
+            models.Index(
+                fields=["candidate_department", "state", "assignee", "created_at"], name="task_queue"
+            ),
+            models.Index(fields=["assignee", "state", "created_at"], name="task_mine"),
+            models.Index(fields=["candidate_department", "state", "due_at"], name="task_due"),
+            models.Index(fields=["instance", "state"], name="task_instance"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.candidate_department})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
