@@ -6,4 +6,5 @@ class CaseworkConfig(AppConfig):
     verbose_name = "协同监管业务"
 
     def ready(self) -> None:
-        from . import supervision  # noqa: F401  registers the 效能督办 message handler
+        # Register with the engine: who may act, task forms, 效能督办 handlers.
+        from . import permissions, supervision, task_forms  # noqa: F401

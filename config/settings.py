@@ -171,4 +171,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # SpiffWorkflow logs every task state change at INFO.
+    "loggers": {"spiff": {"level": "WARNING"}},
 }

@@ -1,1 +1,65 @@
-"""Shared fixtures."""
+"""Shared fixtures: deployed bundled processes, demo departments and accounts, case factory."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+BPMN_DIR = Path(__file__).parent / "bpmn"
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+def is_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+@pytest.fixture
+def deployed(db):
+    from processes.deploy import load_bundled_processes
+
+    return load_bundled_processes()
+
+
+@pytest.fixture
+def users(db, deployed):
+    from casework.demo import seed_accounts
+
+    seed_accounts()
+    return {u.username: u for u in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def start_case(users):
+    from casework.models import Department
+    from casework.services import start_demo_case
+
+    def start(department: str = "WJW", deadline_workdays: int = 3, title: str = "测试事项", received_at=None):
+        return start_demo_case(
+            actor=users["registrar"],
+            title=title,
+            department=Department.objects.get(code=department),
+            deadline_workdays=deadline_workdays,
+            received_at=received_at,
+        )
+
+    return start
+
+
+def deploy_test_bpmn(name: str):
+    from processes.deploy import deploy_bpmn
+
+    return deploy_bpmn(xml=(BPMN_DIR / name).read_text(encoding="utf-8"), source_name=name)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

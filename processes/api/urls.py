@@ -1,7 +1,26 @@
-from django.urls import path
+from django.urls import include, path
 
 from .calendar import DeadlineView
+from .processes import DeployView, IncidentRetryView, InstanceActionView
 
 urlpatterns = [
     path("calendar/deadline", DeadlineView.as_view(), name="api-calendar-deadline"),
+    path("processes/deploy", DeployView.as_view(), name="api-process-deploy"),
+    path(
+        "instances/<int:instance_id>/suspend",
+        InstanceActionView.as_view(action="suspend"),
+        name="api-instance-suspend",
+    ),
+    path(
+        "instances/<int:instance_id>/resume",
+        InstanceActionView.as_view(action="resume"),
+        name="api-instance-resume",
+    ),
+    path(
+        "instances/<int:instance_id>/terminate",
+        InstanceActionView.as_view(action="terminate"),
+        name="api-instance-terminate",
+    ),
+    path("incidents/<int:incident_id>/retry", IncidentRetryView.as_view(), name="api-incident-retry"),
+    path("", include("casework.api_urls")),
 ]

@@ -1,0 +1,143 @@
+"""Inbox REST API for department systems and the web client (token or session auth)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications.models import Notification
+from notifications.services import mark_read
+from processes import engine
+from processes.api.errors import error_response
+from processes.models import HumanTask
+
+from . import selectors
+
+
+class HumanTaskSerializer(serializers.ModelSerializer):
+    assignee = serializers.CharField(source="assignee.username", default=None)
+
+    class Meta:
+        model = HumanTask
+        fields = [
+            "id",
+            "instance_id",
+            "case_type",
+            "case_title",
+            "bpmn_id",
+            "name",
+            "candidate_department",
+            "candidate_role",
+            "assignee",
+            "state",
+            "created_at",
+            "claimed_at",
+            "completed_at",
+            "due_at",
+            "escalation_level",
+        ]
+
+
+class TaskPage(PageNumberPagination):
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+
+LISTS = {
+    "queue": selectors.department_queue,
+    "mine": selectors.my_tasks,
+    "overdue": selectors.overdue_tasks,
+    "done": selectors.done_tasks,
+}
+
+
+class TaskListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("list", str, enum=list(LISTS), description="queue | mine | overdue | done")
+        ],
+        responses={200: HumanTaskSerializer(many=True)},
+    )
+    def get(self, request):
+        name = request.query_params.get("list", "queue")
+        if name not in LISTS:
+            return error_response(
+                400, "invalid_parameter", f"未知的列表：{name}", {"list": f"可选值：{', '.join(LISTS)}"}
+            )
+        paginator = TaskPage()
+        page = paginator.paginate_queryset(LISTS[name](request.user), request, view=self)
+        return paginator.get_paginated_response(HumanTaskSerializer(page, many=True).data)
+
+
+def _visible(request, task_id: int) -> HumanTask:
+    task = selectors.visible_task(request.user, task_id)
+    if task is None:
+        raise HumanTask.DoesNotExist
+    return task
+
+
+class TaskDetailView(APIView):
+    @extend_schema(responses={200: HumanTaskSerializer})
+    def get(self, request, task_id: int):
+        return Response(HumanTaskSerializer(_visible(request, task_id)).data)
+
+
+class CompleteSerializer(serializers.Serializer):
+    data = serializers.DictField(required=False, help_text="表单字段")
+
+
+class TaskActionView(APIView):
+    action = "claim"
+
+    @extend_schema(request=CompleteSerializer, responses={200: HumanTaskSerializer})
+    def post(self, request, task_id: int):
+        task = _visible(request, task_id)
+        if self.action == "claim":
+            task = engine.claim_task(task_id=task.pk, user=request.user)
+        elif self.action == "release":
+            task = engine.release_task(task_id=task.pk, user=request.user)
+        else:
+            data = request.data.get("data", {}) if isinstance(request.data, dict) else {}
+            if not isinstance(data, dict):
+                return error_response(400, "invalid_parameter", "data 必须是对象", {"data": "应为 JSON 对象"})
+            task = engine.complete_task(task_id=task.pk, user=request.user, data=data)
+        return Response(HumanTaskSerializer(task).data)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "link", "created_at", "read_at"]
+
+
+class NotificationListView(APIView):
+    @extend_schema(responses={200: NotificationSerializer(many=True)})
+    def get(self, request):
+        qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
+        paginator = TaskPage()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
+
+
+class UnreadCountView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+        return Response({"unread": count})
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class MarkReadView(APIView):
+    @extend_schema(request=MarkReadSerializer, responses={200: dict})
+    def post(self, request):
+        body = MarkReadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        updated = mark_read(user=request.user, notification_ids=body.validated_data.get("ids"))
+        return Response({"marked": updated})

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
+    path("tasks/<int:task_id>", api.TaskDetailView.as_view(), name="api-task"),
+    path("tasks/<int:task_id>/claim", api.TaskActionView.as_view(action="claim"), name="api-task-claim"),
+    path(
+        "tasks/<int:task_id>/release", api.TaskActionView.as_view(action="release"), name="api-task-release"
+    ),
+    path(
+        "tasks/<int:task_id>/complete",
+        api.TaskActionView.as_view(action="complete"),
+        name="api-task-complete",
+    ),
+    path("notifications/", api.NotificationListView.as_view(), name="api-notifications"),
+    path("notifications/unread-count", api.UnreadCountView.as_view(), name="api-notifications-unread"),
+    path("notifications/mark-read", api.MarkReadView.as_view(), name="api-notifications-read"),
+]

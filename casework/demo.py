@@ -1,0 +1,80 @@
+"""Demo departments, accounts (one per role) and a few cases, for the embedded quick start."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from processes.models import ProcessInstance
+
+from .models import Department, Membership, Role
+from .services import start_demo_case
+
+DEMO_PASSWORD = "demo12345"
+
+DEPARTMENTS = [
+    ("SCJG", "市场监督管理局", Department.Kind.REGISTRAR),
+    ("WJW", "卫生健康委员会", Department.Kind.APPROVAL),
+    ("JYJ", "教育局", Department.Kind.APPROVAL),
+    ("XNDB", "效能督查办公室", Department.Kind.SUPERVISION),
+]
+
+ACCOUNTS = [
+    # username, full name, department, role, superuser
+    ("admin", "系统管理员", "SCJG", Role.PROCESS_ADMIN, True),
+    ("registrar", "登记员 王芳", "SCJG", Role.REGISTRAR, False),
+    ("officer_wj", "卫健委经办 李明", "WJW", Role.OFFICER, False),
+    ("officer_wj2", "卫健委经办 赵磊", "WJW", Role.OFFICER, False),
+    ("officer_jy", "教育局经办 陈静", "JYJ", Role.OFFICER, False),
+    ("supervisor", "效能督查 周强", "XNDB", Role.SUPERVISOR, False),
+]
+
+
+@transaction.atomic
+def seed_accounts() -> None:
+    User = get_user_model()
+    departments = {}
+    for code, name, kind in DEPARTMENTS:
+        departments[code], _ = Department.objects.update_or_create(
+            code=code, defaults={"name": name, "kind": kind, "division_code": "510800"}
+        )
+    for username, full_name, dept, role, superuser in ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": full_name,
+                "email": f"{username}@xtjg.example.gov.cn",
+                "is_staff": superuser,
+                "is_superuser": superuser,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        Membership.objects.get_or_create(user=user, department=departments[dept], role=role)
+
+
+def seed_cases() -> int:
+    """A few open cases, one of them an imported backlog item that is already overdue."""
+    if ProcessInstance.objects.filter(case_type="demo_claim").exists():
+        return 0
+    registrar = get_user_model().objects.get(username="registrar")
+    wjw, jyj = Department.objects.get(code="WJW"), Department.objects.get(code="JYJ")
+    now = timezone.now()
+    start_demo_case(
+        actor=registrar, title="某餐饮管理有限公司 · 食品经营许可事项", department=wjw, deadline_workdays=5
+    )
+    start_demo_case(
+        actor=registrar, title="某职业培训学校 · 民办学校办学许可事项", department=jyj, deadline_workdays=3
+    )
+    start_demo_case(
+        actor=registrar,
+        title="某口腔诊所 · 医疗机构执业许可事项（历史积压导入）",
+        department=wjw,
+        deadline_workdays=5,
+        received_at=now - timedelta(days=21),
+    )
+    return 3

@@ -1,0 +1,88 @@
+"""Inbox reads: every query uses only the indexed HumanTask projection."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from processes.models import AuditEvent, HumanTask
+
+from .models import Escalation
+from .permissions import posts, task_scope
+
+OPEN = HumanTask.State.OPEN
+
+
+def _base() -> QuerySet[HumanTask]:
+    return HumanTask.objects.select_related("assignee")
+
+
+def department_queue(user) -> QuerySet[HumanTask]:
+    """部门待认领: open, unclaimed tasks offered to one of the user's posts."""
+    return _base().filter(task_scope(user), state=OPEN, assignee__isnull=True).order_by("created_at", "pk")
+
+
+def my_tasks(user) -> QuerySet[HumanTask]:
+    """我的待办: open tasks the user has claimed."""
+    return _base().filter(state=OPEN, assignee=user).order_by("due_at", "created_at", "pk")
+
+
+def overdue_tasks(user, *, soon_days: int = 2) -> QuerySet[HumanTask]:
+    """超期/临期: open tasks of my posts (claimed by anyone) or mine, due within ``soon_days``."""
+    horizon = timezone.now() + timedelta(days=soon_days)
+    scope = task_scope(user)
+    return (
+        _base()
+        .filter(state=OPEN, due_at__lte=horizon)
+        .filter(scope | Q(assignee=user))
+        .order_by("due_at", "pk")
+    )
+
+
+def done_tasks(user) -> QuerySet[HumanTask]:
+    """已办: tasks the user completed."""
+    return _base().filter(state=HumanTask.State.COMPLETED, completed_by=user).order_by("-completed_at", "-pk")
+
+
+def visible_task(user, task_id: int) -> HumanTask | None:
+    """A task the user may open: offered to their post, assigned to or completed by them."""
+    task = _base().select_related("instance").filter(pk=task_id).first()
+    if task is None:
+        return None
+    if (
+        (task.candidate_department, task.candidate_role) in posts(user)
+        or task.assignee_id == user.pk
+        or task.completed_by_id == user.pk
+        or getattr(user, "is_superuser", False)
+    ):
+        return task
+    return None
+
+
+def case_timeline(instance) -> QuerySet[AuditEvent]:
+    return (
+        AuditEvent.objects.filter(instance=instance)
+        .select_related("actor", "human_task")
+        .order_by("created_at", "pk")
+    )
+
+
+def escalations_for(user) -> QuerySet[Escalation]:
+    """督办台账: escalations handled by the supervision departments the user supervises."""
+    departments = [d for d, role in posts(user) if role == "supervisor"]
+    return (
+        Escalation.objects.filter(supervision_instance__human_tasks__candidate_department__in=departments)
+        .select_related("human_task", "supervision_instance", "decided_by")
+        .distinct()
+        .order_by("-created_at")
+    )
+
+
+def counts(user) -> dict[str, int]:
+    return {
+        "queue": department_queue(user).count(),
+        "mine": my_tasks(user).count(),
+        "overdue": overdue_tasks(user).filter(due_at__lte=timezone.now()).count(),
+    }

@@ -1,0 +1,29 @@
+"""Domain actions that start or change cases (views and the API call these)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from processes import engine
+from processes.models import ProcessInstance
+
+from .models import Department
+
+
+def start_demo_case(
+    *, actor, title: str, department: Department, deadline_workdays: int, received_at=None
+) -> ProcessInstance:
+    """Push one item to a department (demo process ``demo_claim``)."""
+    received_at = received_at or timezone.now()
+    return engine.start_process(
+        key="demo_claim",
+        data={
+            "department": department.code,
+            "deadline_workdays": deadline_workdays,
+            "received_at": received_at,
+            "title": title,
+        },
+        business_key=f"DEMO-{received_at:%Y%m%d%H%M%S%f}",
+        title=title,
+        actor=actor,
+    )

@@ -1,0 +1,173 @@
+"""Officer and supervisor pages: parse the request, check access, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from processes import engine
+from processes.errors import EngineError, StepFailed
+from processes.models import HumanTask
+
+from . import selectors
+from .permissions import has_role, posts
+from .task_forms import form_for
+
+PAGE_SIZE = 20
+
+LISTS = {
+    "queue": ("部门待认领", selectors.department_queue),
+    "mine": ("我的待办", selectors.my_tasks),
+    "overdue": ("超期/临期", selectors.overdue_tasks),
+    "done": ("已办", selectors.done_tasks),
+}
+
+
+class TaskListView(LoginRequiredMixin, View):
+    """One of the four inbox lists; reads only the HumanTask projection."""
+
+    list_name = "queue"
+
+    def get(self, request):
+        title, selector = LISTS[self.list_name]
+        page = Paginator(selector(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "casework/task_list.html",
+            {
+                "title": title,
+                "list_name": self.list_name,
+                "page": page,
+                "now": timezone.now(),
+                "counts": selectors.counts(request.user),
+                "has_posts": bool(posts(request.user)),
+            },
+        )
+
+
+class HomeView(LoginRequiredMixin, View):
+    def get(self, request):
+        if has_role(request.user, "supervisor"):
+            return HttpResponseRedirect(reverse("workbench:escalations"))
+        return HttpResponseRedirect(reverse("workbench:queue"))
+
+
+def _task_or_404(request, task_id: int) -> HumanTask:
+    task = selectors.visible_task(request.user, task_id)
+    if task is None:
+        raise Http404("任务不存在或您无权查看")
+    return task
+
+
+class TaskDetailView(LoginRequiredMixin, View):
+    """Task page: case facts, timeline, the form (for the assignee)."""
+
+    def get(self, request, task_id: int, form=None, status: int = 200):
+        task = _task_or_404(request, task_id)
+        form_class = form_for(task.case_type, task.bpmn_id)
+        if form is None and form_class is not None:
+            form = form_class()
+        instance = task.instance
+        return render(
+            request,
+            "casework/task_detail.html",
+            {
+                "task": task,
+                "instance": instance,
+                "form": form if task.is_open and task.assignee_id == request.user.pk else None,
+                "timeline": selectors.case_timeline(instance),
+                "escalations": task.escalations.select_related("decided_by").order_by("level"),
+                "parent_task": instance.parent_task,
+                "now": timezone.now(),
+            },
+            status=status,
+        )
+
+
+class TaskActionView(LoginRequiredMixin, View):
+    """POST claim / release / complete; errors come back as a message, nothing is lost."""
+
+    action = "claim"
+
+    def post(self, request, task_id: int):
+        task = _task_or_404(request, task_id)
+        try:
+            if self.action == "claim":
+                engine.claim_task(task_id=task.pk, user=request.user)
+                messages.success(request, f"已认领：{task.name}")
+            elif self.action == "release":
+                engine.release_task(task_id=task.pk, user=request.user)
+                messages.success(request, f"已退回部门待认领：{task.name}")
+                return HttpResponseRedirect(reverse("workbench:mine"))
+            else:
+                return self._complete(request, task)
+        except EngineError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("workbench:task", args=[task.pk]))
+
+    def _complete(self, request, task: HumanTask):
+        form_class = form_for(task.case_type, task.bpmn_id)
+        data = request.POST.dict()
+        data.pop("csrfmiddlewaretoken", None)
+        if form_class is not None:
+            form = form_class(data=request.POST)
+            if not form.is_valid():
+                messages.error(request, "提交内容有误，请按提示修改")
+                return TaskDetailView().get(request, task.pk, form=form, status=422)
+        try:
+            engine.complete_task(task_id=task.pk, user=request.user, data=data)
+        except StepFailed as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("workbench:task", args=[task.pk]))
+        messages.success(request, f"已办结：{task.name}")
+        return HttpResponseRedirect(reverse("workbench:mine"))
+
+
+class EscalationListView(LoginRequiredMixin, View):
+    """督办台账: escalations for the supervisor's supervision department."""
+
+    def get(self, request):
+        if not has_role(request.user, "supervisor"):
+            raise Http404("仅督办人员可以查看")
+        page = Paginator(selectors.escalations_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "casework/escalation_list.html",
+            {"page": page, "counts": selectors.counts(request.user), "now": timezone.now()},
+        )
+
+
+class StartDemoCaseView(LoginRequiredMixin, View):
+    """发起事项 (demo process): a registrar pushes an item to a department with a deadline."""
+
+    def _guard(self, request):
+        if not has_role(request.user, "registrar"):
+            raise Http404("仅登记人员可以发起事项")
+
+    def get(self, request, form=None, status: int = 200):
+        self._guard(request)
+        from .start_forms import DemoCaseForm
+
+        return render(request, "casework/start_case.html", {"form": form or DemoCaseForm()}, status=status)
+
+    def post(self, request):
+        self._guard(request)
+        from .services import start_demo_case
+        from .start_forms import DemoCaseForm
+
+        form = DemoCaseForm(data=request.POST)
+        if not form.is_valid():
+            return self.get(request, form=form, status=422)
+        try:
+            instance = start_demo_case(actor=request.user, **form.cleaned_data)
+        except EngineError as exc:
+            messages.error(request, exc.message)
+            return self.get(request, form=form, status=422)
+        messages.success(request, f"已推送：{instance.title}")
+        return HttpResponseRedirect(reverse("workbench:start"))

@@ -1,0 +1,61 @@
+from django.contrib import admin
+
+from . import calendar_admin  # noqa: F401  registers the holiday tables
+from .models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, ProcessVersion
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProcessDefinition)
+class ProcessDefinitionAdmin(ReadOnlyAdmin):
+    list_display = ["key", "name"]
+
+
+@admin.register(ProcessVersion)
+class ProcessVersionAdmin(ReadOnlyAdmin):
+    list_display = ["definition", "version", "is_active", "deployed_at", "deployed_by", "sha256"]
+    list_filter = ["is_active"]
+
+
+@admin.register(ProcessInstance)
+class ProcessInstanceAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "case_type", "business_key", "title", "status", "next_timer_at", "updated_at"]
+    list_filter = ["status", "case_type"]
+    search_fields = ["business_key", "title"]
+    exclude = ["state"]
+
+
+@admin.register(HumanTask)
+class HumanTaskAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "name",
+        "case_type",
+        "candidate_department",
+        "assignee",
+        "state",
+        "due_at",
+        "escalation_level",
+    ]
+    list_filter = ["state", "case_type", "candidate_department"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "instance", "action", "task_bpmn_id", "status", "retries", "created_at"]
+    list_filter = ["status", "action"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor", "instance", "human_task"]
+    list_filter = ["action"]

@@ -1,0 +1,437 @@
+"""Deploy-time validation of a BPMN file edited by process admins.
+
+``validate_bpmn`` parses the file with SpiffWorkflow's ``SpiffBpmnParser`` (with the XSD
+``VALIDATOR``), then refuses it unless
+
+* it holds exactly one entry process (see ``_choose_process``);
+* every expression and script SpiffWorkflow would evaluate passes ``check_expression`` /
+  ``check_script`` (gateway conditions, timers, loop and multi-instance expressions,
+  message payloads and correlation expressions, conditional events, service parameters,
+  script tasks, pre- and post-scripts, ad hoc completion conditions);
+* every human task names its candidate department (see ``candidate_of``).
+
+It returns ``(ParsedBpmn, [])`` or ``(None, problems)``: never a spec with problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import AdHocSubprocessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.specs.MultiChoice import MultiChoice
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from .expressions import DEFAULT_FUNCTION_NAMES, check_expression, check_script
+
+__all__ = [
+    "CANDIDATE_DEPARTMENT_PROPERTY",
+    "CANDIDATE_ROLE_PROPERTY",
+    "CANDIDATE_ROLES",
+    "DEFAULT_ROLE",
+    "ParsedBpmn",
+    "Problem",
+    "candidate_of",
+    "validate_bpmn",
+]
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NSMAP = {"bpmn": BPMN_NS}
+
+CANDIDATE_DEPARTMENT_PROPERTY = "candidate_department"
+CANDIDATE_ROLE_PROPERTY = "candidate_role"
+CANDIDATE_ROLES: tuple[str, ...] = (
+    "officer",
+    "reviewer",
+    "supervisor",
+    "process_admin",
+    "inspector",
+    "registrar",
+)
+DEFAULT_ROLE = "officer"
+
+_CONDITIONAL_SOURCES = {f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a diagram is refused; ``element_id`` is the BPMN id ("" for the whole file)."""
+
+    element_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParsedBpmn:
+    """The entry process of a validated file, ready for ``BpmnWorkflow(spec, subprocess_specs)``."""
+
+    process_id: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any] = field(default_factory=dict)
+
+
+def candidate_of(task_spec: Any) -> tuple[str | None, str | None, str]:
+    """``(department_expression, lane_name, role)`` of a human task spec.
+
+    * ``department_expression`` — the ``candidate_department`` spiffworkflow property, an
+      *expression* evaluated against task data (``"SCJG"`` with quotes, or ``department``);
+    * ``lane_name`` — the name of the task's lane, used literally as the department code;
+    * ``role`` — the ``candidate_role`` property (a literal role code), default ``"officer"``.
+
+    The engine uses the expression when present, else the lane name.
+    """
+    extensions = getattr(task_spec, "extensions", None) or {}
+    properties = extensions.get("properties") or {}
+    department = _clean(properties.get(CANDIDATE_DEPARTMENT_PROPERTY))
+    lane = _clean(getattr(task_spec, "lane", None))
+    role = _clean(properties.get(CANDIDATE_ROLE_PROPERTY)) or DEFAULT_ROLE
+    return department, lane, role
+
+
+def _clean(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+
+
+def validate_bpmn(
+    xml: bytes | str,
+    *,
+    source_name: str = "",
+    functions: Iterable[str] | None = None,
+) -> tuple[ParsedBpmn | None, list[Problem]]:
+    """Parse and check one BPMN file; ``(parsed, [])`` when it may be deployed, else ``(None, problems)``.
+
+    ``functions`` are the function names expressions may call (default: those of
+    ``make_script_engine()``); pass the same names as any ``extra_functions`` of the engine.
+    """
+    names = frozenset(functions) if functions is not None else DEFAULT_FUNCTION_NAMES
+    problems: list[Problem] = []
+
+    root = _parse_xml(xml, problems)
+    if root is None:
+        return None, problems
+    process = _choose_process(root, problems)
+    if process is None:
+        return None, problems
+    _check_structure(root, problems)
+    if problems:
+        return None, _unique(problems)
+
+    process_id = process.get("id") or ""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(root, filename=source_name or None)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        return None, [_validation_problem(exc)]
+    except Exception as exc:  # the parser lets some errors through unwrapped
+        return None, [Problem("", f"流程图解析失败：{type(exc).__name__}: {exc}")]
+
+    flows = _FlowIndex(root)
+    problems.extend(flows.ignored_conditions())
+    for process_spec in [spec, *subprocess_specs.values()]:
+        if process_spec is not None:
+            problems.extend(_check_process_spec(process_spec, flows, names))
+    problems.extend(_check_correlations(parser, names))
+    if problems:
+        return None, _unique(problems)
+
+    process_parser = parser.get_process_parser(process_id)
+    name = process_parser.get_name() if process_parser is not None else process_id
+    return ParsedBpmn(process_id, name, spec, dict(subprocess_specs)), []
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+# ---------------------------------------------------------------------------
+# XML level
+
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _parse_xml(xml: bytes | str, problems: list[Problem]) -> Any:
+    if isinstance(xml, str):
+        # lxml refuses str input with an encoding declaration; the text is already decoded.
+        data: bytes = _XML_DECLARATION.sub("", xml, count=1).encode("utf-8")
+    else:
+        data = bytes(xml)
+    if not data.strip():
+        problems.append(Problem("", "文件为空"))
+        return None
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+    )
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        line = f"（第 {exc.lineno} 行）" if exc.lineno else ""
+        problems.append(Problem("", f"XML 格式错误{line}：{exc.msg}"))
+        return None
+    except ValueError as exc:
+        problems.append(Problem("", f"XML 格式错误：{exc}"))
+        return None
+    if root.getroottree().docinfo.doctype:
+        problems.append(Problem("", "不允许在 BPMN 文件中声明 DOCTYPE 或实体"))
+        return None
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        problems.append(Problem("", "不是 BPMN 2.0 文件：根元素应为 bpmn:definitions"))
+        return None
+    return root
+
+
+def _choose_process(root: Any, problems: list[Problem]) -> Any:
+    """The entry process: the only process, or the only ``isExecutable="true"`` one not called by
+    a call activity.  Processes called from the file are made executable so they can be parsed."""
+    processes = root.xpath("./bpmn:process", namespaces=NSMAP)
+    if not processes:
+        problems.append(Problem("", "文件中没有流程（bpmn:process）"))
+        return None
+    called = set(root.xpath(".//bpmn:callActivity/@calledElement", namespaces=NSMAP))
+    if len(processes) == 1:
+        chosen = processes[0]
+    else:
+        entries = [p for p in processes if p.get("isExecutable") == "true" and p.get("id") not in called]
+        if len(entries) != 1:
+            ids = "、".join(p.get("id") or "?" for p in (entries or processes))
+            if entries:
+                reason = f"文件中有多个可执行流程（{ids}），每个文件只能有一个可执行流程"
+            else:
+                reason = f'文件中有多个流程（{ids}），请将其中一个标记为可执行（isExecutable="true"）'
+            problems.append(Problem("", reason))
+            return None
+        chosen = entries[0]
+    if not chosen.get("id"):
+        problems.append(Problem("", "流程缺少 id"))
+        return None
+    chosen.set("isExecutable", "true")
+    for process in processes:
+        if process.get("id") in called:
+            process.set("isExecutable", "true")
+    return chosen
+
+
+def _check_structure(root: Any, problems: list[Problem]) -> None:
+    """References SpiffWorkflow resolves silently or with unhelpful messages."""
+    seen: set[str] = set()
+    for element in root.xpath(".//bpmn:*[@id]", namespaces=NSMAP):
+        element_id = element.get("id")
+        if element_id in seen:
+            problems.append(Problem(element_id, f"元素 ID“{element_id}”重复"))
+        seen.add(element_id)
+
+    for flow in root.xpath(".//bpmn:sequenceFlow", namespaces=NSMAP):
+        flow_id = flow.get("id") or ""
+        container = flow.getparent()
+        for attr, what in (("sourceRef", "起点"), ("targetRef", "目标")):
+            ref = flow.get(attr)
+            if not ref:
+                problems.append(Problem(flow_id, f"顺序流“{flow_id}”缺少{what}（{attr}）"))
+            elif not container.xpath("./*[@id=$ref]", ref=ref):
+                problems.append(Problem(flow_id, f"顺序流“{flow_id}”的{what}节点“{ref}”不存在"))
+
+    for event in root.xpath(".//bpmn:boundaryEvent", namespaces=NSMAP):
+        ref = event.get("attachedToRef")
+        if not ref or not event.getparent().xpath("./*[@id=$ref]", ref=ref):
+            problems.append(Problem(event.get("id") or "", f"边界事件附着的活动“{ref or ''}”不存在"))
+
+    process_ids = set(root.xpath("./bpmn:process/@id", namespaces=NSMAP))
+    for call in root.xpath(".//bpmn:callActivity", namespaces=NSMAP):
+        called = call.get("calledElement")
+        if called not in process_ids:
+            problems.append(
+                Problem(call.get("id") or "", f"调用活动引用的流程“{called or ''}”不在同一个文件中")
+            )
+
+
+class _FlowIndex:
+    """Sequence flows by source and condition text, to name the flow of a gateway condition."""
+
+    def __init__(self, root: Any):
+        self.by_condition: dict[tuple[str, str], list[str]] = {}
+        self.conditional: list[tuple[str, str, Any]] = []
+        for flow in root.xpath(".//bpmn:sequenceFlow", namespaces=NSMAP):
+            conditions = flow.xpath(".//bpmn:conditionExpression", namespaces=NSMAP)
+            if not conditions or conditions[0].text is None:
+                continue
+            source = flow.get("sourceRef") or ""
+            self.by_condition.setdefault((source, conditions[0].text), []).append(flow.get("id") or "")
+            source_nodes = flow.getparent().xpath("./*[@id=$ref]", ref=source)
+            if source_nodes:
+                self.conditional.append((flow.get("id") or "", conditions[0].text, source_nodes[0]))
+
+    def flow_ids(self, gateway_id: str, condition: str) -> list[str]:
+        return self.by_condition.get((gateway_id, condition), [])
+
+    def ignored_conditions(self) -> list[Problem]:
+        """Conditions SpiffWorkflow never evaluates: only exclusive / inclusive gateways branch."""
+        problems = []
+        for flow_id, _condition, source in self.conditional:
+            if source.tag not in _CONDITIONAL_SOURCES:
+                problems.append(
+                    Problem(
+                        flow_id,
+                        f"顺序流“{flow_id}”设置了条件，但只有排他网关或包容网关的出口条件会被执行"
+                        "（该条件会被忽略），请改用网关",
+                    )
+                )
+        return problems
+
+
+def _validation_problem(exc: ValidationException) -> Problem:
+    message = str(exc.args[0]) if exc.args else str(exc)
+    where = []
+    if getattr(exc, "tag", ""):
+        where.append(str(exc.tag))
+    if getattr(exc, "line_number", ""):
+        where.append(f"第 {exc.line_number} 行")
+    suffix = f"（{'，'.join(where)}）" if where else ""
+    return Problem(str(getattr(exc, "id", "") or ""), f"流程图校验失败{suffix}：{message}")
+
+
+# ---------------------------------------------------------------------------
+# Spec level
+
+
+def _label(task_spec: Any) -> str:
+    return str(getattr(task_spec, "bpmn_name", None) or getattr(task_spec, "bpmn_id", None) or task_spec.name)
+
+
+def _element_id(task_spec: Any) -> str:
+    return str(getattr(task_spec, "bpmn_id", None) or task_spec.name)
+
+
+def _human_kind(task_spec: Any) -> str:
+    if isinstance(task_spec, UserTask):
+        return "用户任务"
+    if isinstance(task_spec, ManualTask):
+        return "手工任务"
+    return "任务"
+
+
+def _check_process_spec(process_spec: Any, flows: _FlowIndex, functions: frozenset[str]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def expression(element_id: str, what: str, source: Any) -> None:
+        if source is None:
+            return
+        reason = check_expression(source, functions=functions)
+        if reason is not None:
+            problems.append(Problem(element_id, f"{what}：{reason}"))
+
+    def script(element_id: str, what: str, source: Any) -> None:
+        if source is None:
+            return
+        reason = check_script(source, functions=functions)
+        if reason is not None:
+            problems.append(Problem(element_id, f"{what}：{reason}"))
+
+    if isinstance(process_spec, AdHocSubprocessSpec):
+        expression(process_spec.name, f"临时子流程“{process_spec.description}”的完成条件",
+                   process_spec.completion_condition)  # fmt: skip
+
+    for task_spec in process_spec.task_specs.values():
+        element_id, label = _element_id(task_spec), _label(task_spec)
+
+        script(element_id, f"“{label}”的前置脚本（preScript）", getattr(task_spec, "prescript", None))
+        script(element_id, f"“{label}”的后置脚本（postScript）", getattr(task_spec, "postscript", None))
+        if isinstance(task_spec, ScriptTask):
+            script(element_id, f"脚本任务“{label}”的脚本", task_spec.script)
+
+        if isinstance(task_spec, MultiChoice):
+            for condition, _target in task_spec.cond_task_specs:
+                if condition is None:
+                    continue
+                source = condition.args[0]
+                flow_ids = flows.flow_ids(element_id, source) or [element_id]
+                for flow_id in flow_ids:
+                    expression(flow_id, f"网关“{label}”的出口条件（顺序流 {flow_id}）", source)
+
+        if isinstance(task_spec, LoopTask):
+            expression(element_id, f"“{label}”的循环条件", getattr(task_spec, "condition", None))
+            expression(element_id, f"“{label}”的多实例数量", getattr(task_spec, "cardinality", None))
+
+        event_definition = getattr(task_spec, "event_definition", None)
+        if event_definition is not None:
+            for what, source in _event_expressions(event_definition):
+                expression(element_id, f"事件“{label}”的{what}", source)
+
+        params = getattr(task_spec, "operation_params", None)
+        if isinstance(params, dict):
+            for param, value in params.items():
+                if isinstance(value, dict):
+                    expression(element_id, f"服务任务“{label}”的参数 {param}", value.get("value"))
+
+        if getattr(task_spec, "manual", False):
+            problems.extend(_check_candidate(task_spec, element_id, label, functions))
+    return problems
+
+
+def _event_expressions(event_definition: Any) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    if getattr(event_definition, "expression", None) is not None:
+        if isinstance(event_definition, TimerEventDefinition):
+            what = "定时器表达式"
+        elif isinstance(event_definition, ConditionalEventDefinition):
+            what = "条件表达式"
+        else:
+            what = "数据表达式"  # message / signal / error / escalation payloads
+        found.append((what, event_definition.expression))
+    # correlation_properties come from the file's bpmn:correlationProperty elements, checked once
+    # in _check_correlations; process_correlations are spiffworkflow extensions of this event.
+    for prop in getattr(event_definition, "process_correlations", None) or []:
+        found.append((f"关联属性“{prop.name}”的取值表达式", prop.retrieval_expression))
+    for child in getattr(event_definition, "event_definitions", None) or []:
+        found.extend(_event_expressions(child))
+    return found
+
+
+def _check_candidate(task_spec: Any, element_id: str, label: str, functions: frozenset[str]) -> list[Problem]:
+    problems = []
+    kind = _human_kind(task_spec)
+    department, lane, role = candidate_of(task_spec)
+    if department is not None:
+        reason = check_expression(department, functions=functions)
+        if reason is not None:
+            problems.append(Problem(element_id, f"{kind}“{label}”的候选部门表达式：{reason}"))
+    elif lane is None:
+        problems.append(
+            Problem(element_id, f"{kind}“{label}”未指定候选部门（请设置泳道或 candidate_department 属性）")
+        )
+    if role not in CANDIDATE_ROLES:
+        allowed = "、".join(CANDIDATE_ROLES)
+        problems.append(Problem(element_id, f"{kind}“{label}”的候选角色“{role}”无效（可选：{allowed}）"))
+    return problems
+
+
+def _check_correlations(parser: Any, functions: frozenset[str]) -> list[Problem]:
+    """Correlation retrieval expressions declared at the top of the file."""
+    problems = []
+    for correlation_id, correlation in getattr(parser, "correlations", {}).items():
+        for retrieval in correlation.get("retrieval_expressions", []):
+            source = retrieval.get("expression")
+            if source is None:
+                continue
+            reason = check_expression(source, functions=functions)
+            if reason is not None:
+                problems.append(Problem(correlation_id, f"关联属性“{correlation_id}”的取值表达式：{reason}"))
+    return problems

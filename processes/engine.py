@@ -1,0 +1,574 @@
+"""The engine service: the only code that drives SpiffWorkflow.
+
+Every public function is one state change of a case.  It runs in one transaction that
+takes the instance row lock, loads the workflow, changes it, runs the engine to the next
+wait state, saves the state with an optimistic version check, re-projects the human
+tasks, routes thrown messages and writes the audit row.  A step that raises is rolled
+back to a savepoint and recorded as an Incident instead: never a half-saved state.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.util.task import TaskState
+
+from . import hooks
+from .audit import record
+from .errors import (
+    ConcurrentModification,
+    EngineError,
+    InstanceNotActive,
+    NotAllowed,
+    StepFailed,
+    TaskAlreadyClaimed,
+    TaskNotOpen,
+)
+from .models import HumanTask, Incident, ProcessDefinition, ProcessInstance, ProcessMessage
+from .projection import (
+    candidate_for,
+    next_timer_at,
+    ready_human_tasks,
+    task_due_at,
+    waiting_message_definition,
+)
+from .serialization import dumps, loads, new_workflow
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (ProcessInstance.Status.RUNNING, ProcessInstance.Status.INCIDENT)
+Step = Callable[[Any], None]
+
+
+# --- internals -----------------------------------------------------------------------
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _locked_instance(instance_id: int, *, skip_locked: bool = False) -> ProcessInstance | None:
+    qs = ProcessInstance.objects.select_related("process_version").select_for_update(
+        skip_locked=skip_locked, of=("self",)
+    )
+    return qs.filter(pk=instance_id).first()
+
+
+def _require_active(instance: ProcessInstance) -> None:
+    if instance.status not in ACTIVE:
+        raise InstanceNotActive(f"案件当前状态为“{instance.get_status_display()}”，不能办理")
+
+
+def _save_state(instance: ProcessInstance, wf) -> None:
+    """Write the state with an optimistic check on ``version`` (lost updates are refused)."""
+    now = timezone.now()
+    if wf.completed:
+        status = ProcessInstance.Status.COMPLETED
+    elif instance.status == ProcessInstance.Status.SUSPENDED:
+        status = instance.status
+    elif instance.incidents.filter(status=Incident.Status.OPEN).exists():
+        status = ProcessInstance.Status.INCIDENT
+    else:
+        status = ProcessInstance.Status.RUNNING
+    fields = {
+        "state": dumps(wf),
+        "status": status,
+        "next_timer_at": None if wf.completed else next_timer_at(wf),
+        "updated_at": now,
+        "completed_at": now if wf.completed else None,
+    }
+    updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(
+        version=F("version") + 1, **fields
+    )
+    if updated != 1:
+        raise ConcurrentModification("案件已被他人更新，请刷新后重试")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.version += 1
+
+
+def _sync_tasks(instance: ProcessInstance, wf) -> list[tuple[HumanTask, dict]]:
+    """Project READY manual tasks into HumanTask rows; cancel rows no longer ready."""
+    open_rows = {row.task_uuid: row for row in instance.human_tasks.filter(state=HumanTask.State.OPEN)}
+    created: list[tuple[HumanTask, dict]] = []
+    for task in ready_human_tasks(wf):
+        if open_rows.pop(task.id, None) is not None:
+            continue
+        department, role = candidate_for(wf, task)
+        row = HumanTask.objects.create(
+            instance=instance,
+            task_uuid=task.id,
+            bpmn_id=task.task_spec.bpmn_id,
+            name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            case_type=instance.case_type,
+            case_title=instance.title,
+            candidate_department=department,
+            candidate_role=role,
+            due_at=task_due_at(task),
+        )
+        created.append((row, dict(task.data)))
+    for row in open_rows.values():
+        row.state = HumanTask.State.CANCELLED
+        row.completed_at = timezone.now()
+        row.save(update_fields=["state", "completed_at"])
+        record("task_cancelled", instance=instance, human_task=row)
+    return created
+
+
+def _route_messages(instance: ProcessInstance, wf) -> None:
+    """Persist every message the case threw and hand it to its registered handler."""
+    for event in wf.get_events():
+        name = event.event_definition.name
+        payload = event.payload if isinstance(event.payload, dict) else {"value": event.payload}
+        message = ProcessMessage.objects.create(name=name, payload=_json_safe(payload), source=instance)
+        handler = hooks.message_handler(name)
+        record("message_thrown", instance=instance, name=name, message_id=message.pk, routed=bool(handler))
+        if handler is not None:
+            handler(message=message, instance=instance)
+            message.status = ProcessMessage.Status.HANDLED
+            message.delivered_at = timezone.now()
+            message.save(update_fields=["status", "delivered_at"])
+
+
+def _advance(
+    instance: ProcessInstance,
+    wf,
+    *,
+    action: str,
+    args: dict,
+    step: Step,
+    actor=None,
+    incident: Incident | None = None,
+) -> Incident | None:
+    """Apply ``step``, run to the next wait state and persist; on failure record an Incident.
+
+    Must be called inside a transaction that holds the instance row lock.  Returns the
+    incident (new or updated) if the step failed, else None.  EngineErrors (refusals a user
+    should see, e.g. invalid data) propagate unchanged.
+    """
+    try:
+        with transaction.atomic():
+            step(wf)
+            wf.do_engine_steps()
+            _save_state(instance, wf)
+            created = _sync_tasks(instance, wf)
+            for row, data in created:
+                record("task_created", instance=instance, human_task=row, department=row.candidate_department)
+                hooks.run_task_created(instance, row, data)
+            _route_messages(instance, wf)
+            if wf.completed:
+                record("instance_completed", instance=instance)
+        return None
+    except EngineError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of a step becomes an incident
+        return _record_incident(instance, action=action, args=args, exc=exc, actor=actor, incident=incident)
+
+
+def _record_incident(instance, *, action, args, exc, actor, incident) -> Incident:
+    spec = getattr(exc, "task_spec", None)
+    bpmn_id = getattr(spec, "bpmn_id", "") or ""
+    message = str(exc) or exc.__class__.__name__
+    tb = "".join(traceback.format_exception(exc))
+    if incident is None:
+        incident = Incident.objects.create(
+            instance=instance,
+            action=action,
+            action_args=_json_safe(args),
+            task_bpmn_id=bpmn_id,
+            message=message,
+            traceback=tb,
+        )
+    else:
+        incident.retries += 1
+        incident.message, incident.traceback, incident.task_bpmn_id = message, tb, bpmn_id
+        incident.save(update_fields=["retries", "message", "traceback", "task_bpmn_id"])
+    ProcessInstance.objects.filter(pk=instance.pk).update(status=ProcessInstance.Status.INCIDENT)
+    instance.status = ProcessInstance.Status.INCIDENT
+    record(
+        "incident_raised",
+        actor=actor,
+        instance=instance,
+        incident_id=incident.pk,
+        action=action,
+        element=bpmn_id,
+        message=message,
+    )
+    log.warning("incident %s on instance %s (%s): %s", incident.pk, instance.pk, action, message)
+    return incident
+
+
+def _fail(incident: Incident | None) -> None:
+    if incident is not None:
+        raise StepFailed(
+            f"流程执行出错，已记录为流程异常 #{incident.pk}（{incident.message[:200]}），管理员处理后可重试",
+            incident_id=incident.pk,
+        )
+
+
+# --- starting cases --------------------------------------------------------------------
+
+
+def start_process(
+    *,
+    key: str,
+    data: dict | None = None,
+    business_key: str = "",
+    title: str = "",
+    actor=None,
+    parent_task: HumanTask | None = None,
+) -> ProcessInstance:
+    """Start a case on the active version of process ``key``.
+
+    The case is created even if its first steps fail: it then carries an Incident.
+    """
+    definition = ProcessDefinition.objects.filter(key=key).first()
+    version = definition.active_version if definition else None
+    if version is None:
+        raise EngineError(f"流程“{key}”尚未部署")
+    with transaction.atomic():
+        wf = new_workflow(version, dict(data or {}))
+        instance = ProcessInstance.objects.create(
+            process_version=version,
+            case_type=key,
+            business_key=business_key,
+            title=title or definition.name,
+            state=dumps(wf),
+            parent_task=parent_task,
+            started_by=actor,
+        )
+        record(
+            "instance_started",
+            actor=actor,
+            instance=instance,
+            version=version.version,
+            business_key=business_key,
+        )
+        _advance(instance, wf, action="start", args={}, step=lambda wf: None, actor=actor)
+    return instance
+
+
+# --- human tasks -------------------------------------------------------------------------
+
+
+def claim_task(*, task_id: int, user) -> HumanTask:
+    """认领: assign an open task to ``user``; exactly one of two concurrent claims wins."""
+    with transaction.atomic():
+        row = HumanTask.objects.select_related("instance").get(pk=task_id)
+        _require_active(row.instance)
+        if row.state != HumanTask.State.OPEN:
+            raise TaskNotOpen("任务已办结或已取消")
+        hooks.authorize(user, row, "claim")
+        won = HumanTask.objects.filter(pk=task_id, state=HumanTask.State.OPEN, assignee__isnull=True).update(
+            assignee=user, claimed_at=timezone.now()
+        )
+        if not won:
+            row.refresh_from_db()
+            if row.assignee_id == user.pk:
+                return row
+            raise TaskAlreadyClaimed("该任务已被他人认领")
+        row.refresh_from_db()
+        record("task_claimed", actor=user, instance=row.instance, human_task=row)
+    return row
+
+
+def release_task(*, task_id: int, user) -> HumanTask:
+    """退回待认领: the assignee gives the task back to the department queue."""
+    with transaction.atomic():
+        row = HumanTask.objects.select_related("instance").get(pk=task_id)
+        if row.state != HumanTask.State.OPEN:
+            raise TaskNotOpen("任务已办结或已取消")
+        if row.assignee_id != user.pk:
+            raise NotAllowed("只有任务的办理人可以释放任务")
+        HumanTask.objects.filter(pk=task_id, assignee=user).update(assignee=None, claimed_at=None)
+        row.refresh_from_db()
+        record("task_released", actor=user, instance=row.instance, human_task=row)
+    return row
+
+
+def complete_task(*, task_id: int, user, data: dict | None = None) -> HumanTask:
+    """办结: validate the form, complete the task and run the case on to its next wait state."""
+    row = HumanTask.objects.select_related("instance").get(pk=task_id)
+    if row.state != HumanTask.State.OPEN:
+        raise TaskNotOpen("任务已办结或已取消")
+    if row.assignee_id != user.pk:
+        raise NotAllowed("请先认领任务再办理")
+    hooks.authorize(user, row, "complete")
+    cleaned = hooks.clean_task_data(row, dict(data or {}))
+    with transaction.atomic():
+        instance = _locked_instance(row.instance_id)
+        assert instance is not None
+        _require_active(instance)
+        incident = _complete_locked(instance, task_id=task_id, user=user, cleaned=cleaned)
+    _fail(incident)
+    row.refresh_from_db()
+    return row
+
+
+def _complete_locked(instance, *, task_id: int, user, cleaned: dict, incident=None) -> Incident | None:
+    row = HumanTask.objects.select_for_update().get(pk=task_id)
+    if row.state != HumanTask.State.OPEN:
+        raise TaskNotOpen("任务已办结或已取消")
+    if row.assignee_id != user.pk:
+        raise TaskAlreadyClaimed("该任务已被他人认领")
+    wf = loads(instance.process_version, instance.state)
+
+    def step(wf) -> None:
+        task = wf.get_task_from_id(UUID(str(row.task_uuid)))
+        if task is None or task.state != TaskState.READY:
+            raise TaskNotOpen("任务已不在待办状态")
+        task.set_data(**cleaned)
+        task.run()
+        row.state = HumanTask.State.COMPLETED
+        row.completed_at = timezone.now()
+        row.completed_by = user
+        row.form_data = _json_safe(cleaned)
+        row.save(update_fields=["state", "completed_at", "completed_by", "form_data"])
+        record("task_completed", actor=user, instance=instance, human_task=row, data=row.form_data)
+        hooks.run_task_completed(instance, row, cleaned, user)
+
+    args = {"task_id": task_id, "user_id": user.pk, "data": cleaned}
+    return _advance(instance, wf, action="complete", args=args, step=step, actor=user, incident=incident)
+
+
+def set_task_deadline(*, task_id: int, due_at, actor=None) -> HumanTask:
+    """Move an open task's deadline (督办 sets a new one); the change is audited."""
+    with transaction.atomic():
+        row = HumanTask.objects.select_for_update().select_related("instance").get(pk=task_id)
+        if row.state != HumanTask.State.OPEN:
+            raise TaskNotOpen("任务已办结或已取消")
+        before = row.due_at
+        row.due_at = due_at
+        row.save(update_fields=["due_at"])
+        record(
+            "task_deadline_changed",
+            actor=actor,
+            instance=row.instance,
+            human_task=row,
+            before=before.isoformat() if before else None,
+            after=due_at.isoformat(),
+        )
+    return row
+
+
+# --- messages and timers --------------------------------------------------------------
+
+
+def post_message(
+    *, target: ProcessInstance, name: str, payload: dict | None = None, source=None
+) -> ProcessMessage:
+    """Persist a message for a case; it is delivered after commit (and by every sweep)."""
+    message = ProcessMessage.objects.create(
+        name=name, payload=_json_safe(payload or {}), source=source, target=target
+    )
+    record("message_posted", instance=target, name=name, message_id=message.pk)
+    transaction.on_commit(lambda: _schedule_delivery(message.pk))
+    return message
+
+
+def _schedule_delivery(message_id: int) -> None:
+    from .tasks import deliver_messages
+
+    deliver_messages.delay()
+
+
+def deliver_message(*, instance_id: int, name: str, payload: dict | None = None, actor=None) -> bool:
+    """Deliver message ``name`` to a case waiting for it; False if nothing there waits."""
+    with transaction.atomic():
+        instance = _locked_instance(instance_id)
+        if instance is None or instance.status not in ACTIVE:
+            return False
+        wf = loads(instance.process_version, instance.state)
+        definition = waiting_message_definition(wf, name)
+        if definition is None:
+            return False
+        event = BpmnEvent(definition, payload=dict(payload or {}))
+        record("message_delivered", actor=actor, instance=instance, name=name)
+        incident = _advance(
+            instance,
+            wf,
+            action="message",
+            args={"name": name, "payload": payload or {}},
+            step=lambda wf: wf.catch(event),
+            actor=actor,
+        )
+    if incident is not None:
+        log.warning("message %s consumed by instance %s with incident %s", name, instance_id, incident.pk)
+    return True
+
+
+def deliver_pending_messages(limit: int = 500) -> int:
+    """Deliver persisted messages whose target now waits for them."""
+    delivered = 0
+    pending = ProcessMessage.objects.filter(
+        status=ProcessMessage.Status.PENDING, target__isnull=False
+    ).order_by("pk")[:limit]
+    for message in list(pending):
+        if deliver_message(instance_id=message.target_id, name=message.name, payload=message.payload):
+            ProcessMessage.objects.filter(pk=message.pk).update(
+                status=ProcessMessage.Status.DELIVERED, delivered_at=timezone.now()
+            )
+            delivered += 1
+        elif ProcessInstance.objects.filter(
+            pk=message.target_id, status__in=["completed", "terminated"]
+        ).exists():
+            ProcessMessage.objects.filter(pk=message.pk).update(status=ProcessMessage.Status.HANDLED)
+    return delivered
+
+
+def fire_due_timers(*, limit: int = 1000) -> int:
+    """Fire the timers that are due now; returns the number of cases advanced.
+
+    Each case is locked with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL) and
+    re-checked under the lock, so concurrent sweeps never fire a timer twice; a sweep that
+    dies mid-way rolls back its open case, which the next sweep fires (exactly once).
+    """
+    now = timezone.now()
+    due_ids = list(
+        ProcessInstance.objects.filter(status__in=ACTIVE, next_timer_at__lte=now)
+        .exclude(incidents__status=Incident.Status.OPEN, incidents__action="timers")
+        .order_by("next_timer_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    fired = 0
+    for pk in due_ids:
+        with transaction.atomic():
+            instance = _locked_instance(pk, skip_locked=True)
+            if (
+                instance is None
+                or instance.status not in ACTIVE
+                or instance.next_timer_at is None
+                or instance.next_timer_at > now
+            ):
+                continue
+            wf = loads(instance.process_version, instance.state)
+            record("timers_fired", instance=instance, due=instance.next_timer_at.isoformat())
+            _advance(instance, wf, action="timers", args={}, step=lambda wf: wf.refresh_timers())
+            fired += 1
+    return fired
+
+
+# --- administration -----------------------------------------------------------------
+
+
+def _set_status(instance_id: int, *, actor, status: str, action: str, reason: str = "") -> ProcessInstance:
+    with transaction.atomic():
+        instance = _locked_instance(instance_id)
+        assert instance is not None
+        if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.TERMINATED):
+            raise InstanceNotActive("案件已结束")
+        before = instance.status
+        ProcessInstance.objects.filter(pk=instance.pk).update(status=status, version=F("version") + 1)
+        instance.refresh_from_db()
+        record(action, actor=actor, instance=instance, before=before, after=status, reason=reason)
+    return instance
+
+
+def suspend_instance(*, instance_id: int, actor, reason: str = "") -> ProcessInstance:
+    """挂起: timers stop firing and no task can be completed until resumed."""
+    return _set_status(
+        instance_id,
+        actor=actor,
+        status=ProcessInstance.Status.SUSPENDED,
+        action="instance_suspended",
+        reason=reason,
+    )
+
+
+def resume_instance(*, instance_id: int, actor) -> ProcessInstance:
+    instance = ProcessInstance.objects.get(pk=instance_id)
+    if instance.status != ProcessInstance.Status.SUSPENDED:
+        raise InstanceNotActive("案件未挂起")
+    has_incident = instance.incidents.filter(status=Incident.Status.OPEN).exists()
+    status = ProcessInstance.Status.INCIDENT if has_incident else ProcessInstance.Status.RUNNING
+    return _set_status(instance_id, actor=actor, status=status, action="instance_resumed")
+
+
+def terminate_instance(*, instance_id: int, actor, reason: str) -> ProcessInstance:
+    """终止: end the case; its open tasks are cancelled."""
+    if not reason.strip():
+        raise EngineError("终止案件必须填写原因")
+    instance = _set_status(
+        instance_id,
+        actor=actor,
+        status=ProcessInstance.Status.TERMINATED,
+        action="instance_terminated",
+        reason=reason,
+    )
+    with transaction.atomic():
+        now = timezone.now()
+        for row in instance.human_tasks.filter(state=HumanTask.State.OPEN):
+            row.state, row.completed_at = HumanTask.State.CANCELLED, now
+            row.save(update_fields=["state", "completed_at"])
+            record("task_cancelled", actor=actor, instance=instance, human_task=row)
+        ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_at=None, completed_at=now)
+    return instance
+
+
+def retry_incident(*, incident_id: int, actor) -> Incident:
+    """Re-run the failed step; resolves the incident on success, else records the new error."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident_id)
+        if incident.status != Incident.Status.OPEN:
+            raise EngineError("该异常已处理")
+        instance = _locked_instance(incident.instance_id)
+        assert instance is not None
+        args = incident.action_args or {}
+        failed: Incident | None
+        if incident.action == "complete":
+            user = get_user_model().objects.get(pk=args["user_id"])
+            failed = _complete_locked(
+                instance, task_id=args["task_id"], user=user, cleaned=args.get("data", {}), incident=incident
+            )
+        else:
+            wf = loads(instance.process_version, instance.state)
+            step: Step
+            if incident.action == "timers":
+                step = lambda wf: wf.refresh_timers()  # noqa: E731
+            elif incident.action == "message":
+                step = _catch_step(wf, args.get("name", ""), args.get("payload", {}))
+            else:
+                step = lambda wf: None  # noqa: E731
+            failed = _advance(
+                instance, wf, action=incident.action, args=args, step=step, actor=actor, incident=incident
+            )
+        if failed is None:
+            incident.status = Incident.Status.RESOLVED
+            incident.resolved_at = timezone.now()
+            incident.retries += 1
+            incident.save(update_fields=["status", "resolved_at", "retries"])
+            if (
+                instance.status == ProcessInstance.Status.INCIDENT
+                and not instance.incidents.filter(status=Incident.Status.OPEN).exists()
+            ):
+                ProcessInstance.objects.filter(pk=instance.pk).update(status=ProcessInstance.Status.RUNNING)
+            record("incident_resolved", actor=actor, instance=instance, incident_id=incident.pk)
+        else:
+            record("incident_retry_failed", actor=actor, instance=instance, incident_id=incident.pk)
+    return incident
+
+
+def _catch_step(wf, name: str, payload: dict) -> Step:
+    def step(wf) -> None:
+        definition = waiting_message_definition(wf, name)
+        if definition is None:
+            raise EngineError(f"案件未在等待消息“{name}”")
+        wf.catch(BpmnEvent(definition, payload=dict(payload)))
+
+    return step

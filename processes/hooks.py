@@ -1,0 +1,111 @@
+"""Extension points the domain registers at start-up; the engine calls them in-transaction.
+
+``processes`` knows BPMN, not departments or enterprises: the domain tells it who may act
+on a task, how a task's form is validated, and what a completed step or a thrown message
+means.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+# (user, human_task, action) -> None, raising processes.errors.NotAllowed
+TaskAuthorizer = Callable[[Any, Any, str], None]
+# (human_task, data) -> cleaned data, raising processes.errors.InvalidTaskData
+TaskFormValidator = Callable[[Any, dict], dict]
+# (instance, human_task, data, actor) -> None
+TaskHook = Callable[..., None]
+# (message, instance) -> None
+MessageHandler = Callable[..., None]
+
+_authorizers: list[TaskAuthorizer] = []
+_form_validators: dict[tuple[str, str], TaskFormValidator] = {}
+_created_hooks: dict[tuple[str, str], list[TaskHook]] = {}
+_completed_hooks: dict[tuple[str, str], list[TaskHook]] = {}
+_message_handlers: dict[str, MessageHandler] = {}
+_admin_checks: list[Callable[[Any], bool]] = []
+
+
+def register_admin_check(fn: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """The domain says who is a process admin (流程管理员); superusers always are."""
+    if fn not in _admin_checks:
+        _admin_checks.append(fn)
+    return fn
+
+
+def is_process_admin(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser) or any(fn(user) for fn in _admin_checks)
+
+
+def register_authorizer(fn: TaskAuthorizer) -> TaskAuthorizer:
+    if fn not in _authorizers:
+        _authorizers.append(fn)
+    return fn
+
+
+def authorize(user, human_task, action: str) -> None:
+    for fn in _authorizers:
+        fn(user, human_task, action)
+
+
+def register_form(case_type: str, bpmn_id: str) -> Callable[[TaskFormValidator], TaskFormValidator]:
+    def deco(fn: TaskFormValidator) -> TaskFormValidator:
+        _form_validators[(case_type, bpmn_id)] = fn
+        return fn
+
+    return deco
+
+
+def clean_task_data(human_task, data: dict) -> dict:
+    fn = _form_validators.get((human_task.case_type, human_task.bpmn_id))
+    return fn(human_task, data) if fn else dict(data)
+
+
+def _register(table: dict, case_type: str, bpmn_id: str):
+    def deco(fn: TaskHook) -> TaskHook:
+        hooks = table.setdefault((case_type, bpmn_id), [])
+        if fn not in hooks:
+            hooks.append(fn)
+        return fn
+
+    return deco
+
+
+def on_task_created(case_type: str = "*", bpmn_id: str = "*"):
+    return _register(_created_hooks, case_type, bpmn_id)
+
+
+def on_task_completed(case_type: str = "*", bpmn_id: str = "*"):
+    return _register(_completed_hooks, case_type, bpmn_id)
+
+
+def _matching(table: dict, human_task) -> list[TaskHook]:
+    keys = [
+        (human_task.case_type, human_task.bpmn_id),
+        (human_task.case_type, "*"),
+        ("*", "*"),
+    ]
+    return [fn for key in keys for fn in table.get(key, [])]
+
+
+def run_task_created(instance, human_task, data: dict) -> None:
+    for fn in _matching(_created_hooks, human_task):
+        fn(instance=instance, human_task=human_task, data=data)
+
+
+def run_task_completed(instance, human_task, data: dict, actor) -> None:
+    for fn in _matching(_completed_hooks, human_task):
+        fn(instance=instance, human_task=human_task, data=data, actor=actor)
+
+
+def register_message_handler(name: str) -> Callable[[MessageHandler], MessageHandler]:
+    def deco(fn: MessageHandler) -> MessageHandler:
+        _message_handlers[name] = fn
+        return fn
+
+    return deco
+
+
+def message_handler(name: str) -> MessageHandler | None:
+    return _message_handlers.get(name)

@@ -1,0 +1,96 @@
+"""Derive what the database indexes from a workflow: ready human tasks, their due times,
+and the instance's next timer.  Only the engine calls this, after every step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from .bpmn_validation import candidate_of
+
+
+def _parse_due(value) -> datetime | None:
+    if isinstance(value, dict):  # cycle timers keep {"cycles", "next", "duration"}
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        return TimerEventDefinition.get_datetime(value)
+    except ValueError:
+        return None
+
+
+def _has_timer(definition) -> bool:
+    if isinstance(definition, TimerEventDefinition):
+        return True
+    if isinstance(definition, MultipleEventDefinition):  # e.g. an event-based gateway
+        return any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
+    return False
+
+
+def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
+    """Earliest due time of any waiting timer, including timers behind event-based gateways."""
+    dues = [
+        _parse_due(task._get_internal_data("event_value"))
+        for task in wf.get_tasks(state=TaskState.WAITING)
+        if _has_timer(getattr(task.task_spec, "event_definition", None))
+    ]
+    known = [d for d in dues if d is not None]
+    return min(known) if known else None
+
+
+def waiting_message_definition(wf: BpmnWorkflow, name: str):
+    """The message event definition named ``name`` that a waiting task of the case catches."""
+    for task in wf.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        candidates = (
+            definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        )
+        for candidate in candidates:
+            if isinstance(candidate, MessageEventDefinition) and candidate.name == name:
+                return candidate
+    return None
+
+
+def task_due_at(task) -> datetime | None:
+    """Due time of a user task = the earliest boundary timer attached to it (fired or not)."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    dues = []
+    for sibling in parent.children:
+        spec = sibling.task_spec
+        if (
+            isinstance(spec, BoundaryEvent)
+            and isinstance(spec.event_definition, TimerEventDefinition)
+            and sibling.state in (TaskState.WAITING, TaskState.COMPLETED)
+        ):
+            due = _parse_due(sibling._get_internal_data("event_value"))
+            if due is not None:
+                dues.append(due)
+    return min(dues) if dues else None
+
+
+def ready_human_tasks(wf: BpmnWorkflow) -> list:
+    return wf.get_tasks(state=TaskState.READY, manual=True)
+
+
+def candidate_for(wf: BpmnWorkflow, task) -> tuple[str, str]:
+    """(department code, role) for a ready task, by the property/lane convention."""
+    expression, lane, role = candidate_of(task.task_spec)
+    if expression:
+        department = wf.script_engine.evaluate(task, expression)
+    else:
+        department = lane
+    return str(department or ""), role
+
+
+def utc(dt: datetime | None) -> datetime | None:
+    return dt.astimezone(UTC) if dt else None
