@@ -53,6 +53,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Puts the viewflow Site/Application on request.resolver_match (menus, app permission).
+    # Its Turbo middleware is left out on purpose (VIEWFLOW AUTOREGISTER False below).
+    "viewflow.middleware.SiteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -110,6 +113,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 
 # viewflow: no auto-appended middlewares (Turbo would turn 200 form answers into 422).

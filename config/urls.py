@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from viewflow.urls import Site
-
+from casework.site import WorkbenchSite
 from casework.urls import WorkbenchApp
 
-site = Site(title="部门协同监管平台", primary_color="#1565c0", viewsets=[WorkbenchApp()])
+site = WorkbenchSite(viewsets=[WorkbenchApp()])
 
 urlpatterns = [
     path("admin/", admin.site.urls),

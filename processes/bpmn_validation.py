@@ -113,14 +113,14 @@ def validate_bpmn(
     xml: bytes | str,
     *,
     source_name: str = "",
-    functions: Iterable[str] | None = None,
+    extra_functions: Iterable[str] = (),
 ) -> tuple[ParsedBpmn | None, list[Problem]]:
     """Parse and check one BPMN file; ``(parsed, [])`` when it may be deployed, else ``(None, problems)``.
 
-    ``functions`` are the function names expressions may call (default: those of
-    ``make_script_engine()``); pass the same names as any ``extra_functions`` of the engine.
+    Expressions may call the functions of ``make_script_engine()``; if the engine is built with
+    ``extra_functions``, pass their names here too.
     """
-    names = frozenset(functions) if functions is not None else DEFAULT_FUNCTION_NAMES
+    names = DEFAULT_FUNCTION_NAMES | frozenset(extra_functions)
     problems: list[Problem] = []
 
     root = _parse_xml(xml, problems)

@@ -55,6 +55,7 @@ __all__ = [
     "DEFAULT_FUNCTION_NAMES",
     "ExpressionLimitExceeded",
     "SafeTaskDataEnvironment",
+    "ScriptError",
     "UnsafeExpression",
     "check_expression",
     "check_script",

@@ -354,6 +354,41 @@ def test_embedded_subprocess_is_checked():
     assert ids(problems) == {"sub_calc"}
 
 
+def test_called_process_event_subprocess_and_plain_task_are_checked():
+    event_sub = f"""<bpmn:subProcess id="esub" triggeredByEvent="true">
+      <bpmn:startEvent id="es_start" isInterrupting="false">
+        <bpmn:timerEventDefinition id="etd"><bpmn:timeDuration>__import__('x')</bpmn:timeDuration></bpmn:timerEventDefinition>
+      </bpmn:startEvent>
+      {user_task("es_task", inner=DEPARTMENT)}<bpmn:endEvent id="es_end"/>
+      {flow("ef1", "es_start", "es_task")}{flow("ef2", "es_task", "es_end")}
+    </bpmn:subProcess>"""
+    called = f"""<bpmn:process id="child" isExecutable="false">
+      <bpmn:startEvent id="c_start"/>{script_task("c_calc", "exec('1')")}<bpmn:endEvent id="c_end"/>
+      {flow("cf1", "c_start", "c_calc")}{flow("cf2", "c_calc", "c_end")}
+    </bpmn:process>"""
+    # SpiffWorkflow treats a plain bpmn:task as manual work (task_spec.manual is True)
+    body = chain(
+        '<bpmn:callActivity id="call" calledElement="child"/>', '<bpmn:task id="plain" name="普通任务"/>'
+    )
+    problems = assert_rejected(diagram(body + event_sub, extra=called))
+    assert ids(problems) == {"plain", "c_calc", "es_start"}
+
+
+def test_extra_functions_can_be_declared():
+    xml = gateway_diagram("risk_score(amount) > 3")
+    assert "risk_score" in assert_rejected(xml)[0].reason
+    parsed, problems = validate_bpmn(xml, extra_functions={"risk_score"})
+    assert problems == [] and parsed is not None
+
+
+def test_inclusive_gateway_conditions_are_checked():
+    body = f"""<bpmn:startEvent id="start"/><bpmn:inclusiveGateway id="ig"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>
+    {flow("f0", "start", "ig")}{flow("fa", "ig", "e1", "open('x')")}{flow("fb", "ig", "e2", "b > 1")}"""
+    problems = assert_rejected(diagram(body))
+    assert ids(problems) == {"fa"}
+
+
 # --- a full run -------------------------------------------------------------------------------
 
 
