@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
 from casework.site import WorkbenchSite
 from casework.urls import WorkbenchApp
 
