@@ -183,6 +183,9 @@ def _record_incident(instance, *, action, args, exc, actor, incident) -> Inciden
     spec = getattr(exc, "task_spec", None)
     bpmn_id = getattr(spec, "bpmn_id", "") or ""
     message = str(exc) or exc.__class__.__name__
+    inner = exc.__cause__ or exc.__context__  # SpiffWorkflow wraps the real error
+    if inner is not None and str(inner) and str(inner) not in message:
+        message = f"{message}：{inner}"
     tb = "".join(traceback.format_exception(exc))
     if incident is None:
         incident = Incident.objects.create(
@@ -204,7 +207,7 @@ def _record_incident(instance, *, action, args, exc, actor, incident) -> Inciden
         actor=actor,
         instance=instance,
         incident_id=incident.pk,
-        action=action,
+        failed_action=action,
         element=bpmn_id,
         message=message,
     )

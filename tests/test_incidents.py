@@ -1,0 +1,104 @@
+"""A step that raises becomes an Incident: visible, retryable, never a half-saved case."""
+
+import pytest
+import time_machine
+
+from processes import engine
+from processes.errors import StepFailed
+from processes.models import AuditEvent, CalendarDay, CalendarYear, HumanTask, Incident, ProcessInstance
+
+from .conftest import deploy_test_bpmn, local
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def failing_process(users):
+    deploy_test_bpmn("engine_failing_step.bpmn")
+
+
+def test_failing_script_at_start_leaves_a_case_with_an_incident(failing_process):
+    instance = engine.start_process(key="engine_failing_step", data={"divisor": 0})
+
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.INCIDENT
+    incident = Incident.objects.get(instance=instance)
+    assert incident.status == Incident.Status.OPEN
+    assert incident.task_bpmn_id == "compute_ratio"
+    assert "division by zero" in incident.message
+    assert "ZeroDivisionError" in incident.traceback
+    assert not HumanTask.objects.filter(instance=instance).exists()
+    assert AuditEvent.objects.filter(instance=instance, action="incident_raised").exists()
+
+
+def test_retry_that_fails_again_keeps_the_incident_open(failing_process, users):
+    instance = engine.start_process(key="engine_failing_step", data={"divisor": 0})
+    incident = Incident.objects.get(instance=instance)
+
+    engine.retry_incident(incident_id=incident.pk, actor=users["admin"])
+
+    incident.refresh_from_db()
+    assert (incident.status, incident.retries) == (Incident.Status.OPEN, 1)
+    assert Incident.objects.filter(instance=instance).count() == 1
+
+
+def test_failing_step_after_a_completion_saves_nothing(failing_process, users):
+    instance = engine.start_process(key="engine_failing_step", data={"divisor": 2})
+    task = HumanTask.objects.get(instance=instance)
+    officer = users["officer_wj"]
+    engine.claim_task(task_id=task.pk, user=officer)
+    before = ProcessInstance.objects.get(pk=instance.pk)
+
+    with pytest.raises(StepFailed, match="流程异常") as err:
+        engine.complete_task(task_id=task.pk, user=officer, data={"divisor": 0})
+
+    after = ProcessInstance.objects.get(pk=instance.pk)
+    assert (after.version, after.state) == (before.version, before.state)
+    assert after.status == ProcessInstance.Status.INCIDENT
+    task.refresh_from_db()
+    assert task.state == HumanTask.State.OPEN and task.assignee == officer
+    incident = Incident.objects.get(pk=err.value.incident_id)
+    assert incident.action == "complete" and incident.task_bpmn_id == "recompute_ratio"
+    assert incident.action_args["data"] == {"divisor": 0}
+    assert not AuditEvent.objects.filter(instance=instance, action="task_completed").exists()
+
+    # The officer corrects the input: the case moves on and the stale incident stays for the admin.
+    engine.complete_task(task_id=task.pk, user=officer, data={"divisor": 5})
+    review = HumanTask.objects.get(instance=instance, state=HumanTask.State.OPEN)
+    assert review.bpmn_id == "review"
+
+
+def test_deadline_in_a_year_without_holiday_data_becomes_an_incident_until_entered(users, start_case):
+    with time_machine.travel(local(2026, 12, 28, 10, 0), tick=False):
+        instance = start_case(deadline_workdays=5)
+
+        instance.refresh_from_db()
+        assert instance.status == ProcessInstance.Status.INCIDENT
+        incident = Incident.objects.get(instance=instance)
+        assert "2027" in incident.message
+        assert incident.task_bpmn_id == "handle_overdue"
+        assert not HumanTask.objects.filter(instance=instance).exists()
+
+        CalendarYear.objects.create(year=2027, source="测试：假定的 2027 年安排")
+        CalendarDay.objects.create(date=local(2027, 1, 1).date(), kind="holiday", name="元旦")
+        engine.retry_incident(incident_id=incident.pk, actor=users["admin"])
+
+    incident.refresh_from_db()
+    instance.refresh_from_db()
+    assert incident.status == Incident.Status.RESOLVED
+    assert instance.status == ProcessInstance.Status.RUNNING
+    task = HumanTask.objects.get(instance=instance)
+    assert task.due_at == local(2027, 1, 5, 23, 59, 59)  # 29, 30, 31 Dec, then 4 and 5 Jan
+
+
+def test_stale_write_is_refused(start_case):
+    from processes.engine import _save_state
+    from processes.errors import ConcurrentModification
+    from processes.serialization import loads
+
+    instance = start_case()
+    wf = loads(instance.process_version, instance.state)
+    ProcessInstance.objects.filter(pk=instance.pk).update(version=instance.version + 1)
+
+    with pytest.raises(ConcurrentModification):
+        _save_state(instance, wf)
