@@ -29,6 +29,8 @@ ACCOUNTS = [
     ("officer_wj", "卫健委经办 李明", "WJW", Role.OFFICER, False),
     ("officer_wj2", "卫健委经办 赵磊", "WJW", Role.OFFICER, False),
     ("officer_jy", "教育局经办 陈静", "JYJ", Role.OFFICER, False),
+    ("reviewer_wj", "卫健委审核 孙丽", "WJW", Role.REVIEWER, False),
+    ("inspector", "检查人员 吴刚", "SCJG", Role.INSPECTOR, False),
     ("supervisor", "效能督查 周强", "XNDB", Role.SUPERVISOR, False),
 ]
 

@@ -75,6 +75,7 @@ def escalations_for(user) -> QuerySet[Escalation]:
     return (
         Escalation.objects.filter(supervision_instance__human_tasks__candidate_department__in=departments)
         .select_related("human_task", "supervision_instance", "decided_by")
+        .prefetch_related("supervision_instance__human_tasks")
         .distinct()
         .order_by("-created_at")
     )

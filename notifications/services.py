@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,7 +26,7 @@ def notify_users(
             continue  # already told this user about this event
         created.append(notification)
         if user.email:
-            transaction.on_commit(lambda pk=notification.pk: _queue_email(pk))
+            transaction.on_commit(partial(_queue_email, notification.pk))
     return created
 
 

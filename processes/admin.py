@@ -1,6 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from . import calendar_admin  # noqa: F401  registers the holiday tables
+from . import (
+    calendar_admin,  # noqa: F401  registers the holiday tables
+    engine,
+    hooks,
+)
+from .errors import EngineError
 from .models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, ProcessVersion
 
 
@@ -51,8 +56,24 @@ class HumanTaskAdmin(ReadOnlyAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "instance", "action", "task_bpmn_id", "status", "retries", "created_at"]
+    list_display = ["pk", "instance", "action", "task_bpmn_id", "status", "retries", "created_at", "message"]
     list_filter = ["status", "action"]
+    actions = ["retry"]
+
+    @admin.action(description="重试所选流程异常")
+    def retry(self, request, queryset):
+        if not hooks.is_process_admin(request.user):
+            self.message_user(request, "仅流程管理员可以重试流程异常", level=messages.ERROR)
+            return
+        for incident in queryset.filter(status=Incident.Status.OPEN):
+            try:
+                engine.retry_incident(incident_id=incident.pk, actor=request.user)
+            except EngineError as exc:
+                self.message_user(request, f"#{incident.pk}: {exc.message}", level=messages.ERROR)
+                continue
+            incident.refresh_from_db()
+            level = messages.SUCCESS if incident.status == Incident.Status.RESOLVED else messages.WARNING
+            self.message_user(request, f"#{incident.pk}: {incident.get_status_display()}", level=level)
 
 
 @admin.register(AuditEvent)

@@ -76,6 +76,7 @@ def _require_active(instance: ProcessInstance) -> None:
 def _save_state(instance: ProcessInstance, wf) -> None:
     """Write the state with an optimistic check on ``version`` (lost updates are refused)."""
     now = timezone.now()
+    status: str
     if wf.completed:
         status = ProcessInstance.Status.COMPLETED
     elif instance.status == ProcessInstance.Status.SUSPENDED:
@@ -249,7 +250,7 @@ def start_process(
             process_version=version,
             case_type=key,
             business_key=business_key,
-            title=title or definition.name,
+            title=title or (definition.name if definition else key),
             state=dumps(wf),
             parent_task=parent_task,
             started_by=actor,
@@ -421,6 +422,7 @@ def deliver_pending_messages(limit: int = 500) -> int:
         status=ProcessMessage.Status.PENDING, target__isnull=False
     ).order_by("pk")[:limit]
     for message in list(pending):
+        assert message.target_id is not None
         if deliver_message(instance_id=message.target_id, name=message.name, payload=message.payload):
             ProcessMessage.objects.filter(pk=message.pk).update(
                 status=ProcessMessage.Status.DELIVERED, delivered_at=timezone.now()
