@@ -10,6 +10,7 @@ site = WorkbenchSite(viewsets=[WorkbenchApp()])
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: switch to English
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("processes.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -37,3 +37,60 @@ def department_name(code: str) -> str:
 @register.filter
 def role_name(code: str) -> str:
     return Role(code).label if code in Role.values else code
+
+
+AUDIT_LABELS = {
+    "instance_started": "案件启动",
+    "instance_completed": "案件办结",
+    "instance_suspended": "案件挂起",
+    "instance_resumed": "案件恢复",
+    "instance_terminated": "案件终止",
+    "task_created": "生成任务",
+    "task_claimed": "认领任务",
+    "task_released": "退回待认领",
+    "task_completed": "办结任务",
+    "task_cancelled": "任务取消",
+    "task_deadline_changed": "办理时限变更",
+    "task_escalated": "超期转效能督办",
+    "supervision_decided": "督办处理",
+    "timers_fired": "定时器到期",
+    "message_thrown": "发出消息",
+    "message_posted": "收到消息",
+    "message_delivered": "消息投递",
+    "incident_raised": "流程异常",
+    "incident_resolved": "异常已解决",
+    "incident_retry_failed": "异常重试失败",
+    "process_deployed": "流程部署",
+    "process_activated": "流程版本启用",
+}
+
+DECISIONS = {"urge": "督办", "excuse": "免责", "violation": "认定效能问题"}
+
+
+@register.filter
+def audit_label(action: str) -> str:
+    return AUDIT_LABELS.get(action, action)
+
+
+@register.filter
+def audit_detail(event) -> str:
+    """A short human summary of the interesting parts of an audit payload."""
+    p = event.payload or {}
+    parts = []
+    if "decision" in p:
+        parts.append(DECISIONS.get(p["decision"], p["decision"]))
+    if "level" in p:
+        parts.append(f"{p['level']} 级")
+    if p.get("after") and event.action == "task_deadline_changed":
+        parts.append(f"新时限 {str(p['after'])[:10]}")
+    if p.get("reason"):
+        parts.append(f"理由：{p['reason']}")
+    if p.get("message") and event.action.startswith("incident"):
+        parts.append(str(p["message"])[:120])
+    data = p.get("data")
+    if isinstance(data, dict):
+        if data.get("opinion"):
+            parts.append(f"意见：{data['opinion']}")
+        if data.get("reason"):
+            parts.append(f"理由：{data['reason']}")
+    return "；".join(parts)
