@@ -1,14 +1,25 @@
 """Celery tasks of the engine: the timer sweep (beat, every minute) and message delivery."""
 
+import time
+
 from celery import shared_task
 
 from . import engine
 
+SWEEP_BATCH = 500
+SWEEP_SECONDS = 45.0  # stay under the beat interval so sweeps do not pile up
+
 
 @shared_task(name="processes.tasks.fire_due_timers")
 def fire_due_timers() -> int:
+    """Deliver waiting messages, then fire due timers batch by batch until none are left."""
     engine.deliver_pending_messages()
-    return engine.fire_due_timers()
+    started, total = time.monotonic(), 0
+    while True:
+        fired = engine.fire_due_timers(limit=SWEEP_BATCH)
+        total += fired
+        if fired < SWEEP_BATCH or time.monotonic() - started > SWEEP_SECONDS:
+            return total
 
 
 @shared_task(

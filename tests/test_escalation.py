@@ -204,3 +204,15 @@ def test_backlog_item_received_long_ago_is_overdue_at_once(start_case):
     assert task.due_at < timezone.now()
     assert Escalation.objects.filter(human_task=task).count() == 1
     assert engine.fire_due_timers() == 0
+
+
+def test_the_beat_task_drains_more_than_one_batch(start_case, monkeypatch):
+    from processes import tasks
+
+    with time_machine.travel(local(2025, 9, 1, 10, 0), tick=False):
+        for i in range(5):
+            start_case(deadline_workdays=1, title=f"批量{i}")
+    monkeypatch.setattr(tasks, "SWEEP_BATCH", 2)
+
+    assert tasks.fire_due_timers.apply().get() == 5
+    assert Escalation.objects.count() == 5
