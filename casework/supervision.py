@@ -5,6 +5,7 @@ steps do."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications.services import notify_department
@@ -16,6 +17,10 @@ from processes.models import HumanTask, ProcessInstance
 from .models import EfficiencyViolation, Escalation, Role
 
 SUPERVISION_PROCESS = "efficiency_supervision"
+
+
+def task_link(task_id: int) -> str:
+    return reverse("workbench:task", args=[task_id])
 
 
 @hooks.register_message_handler("efficiency_supervision")
@@ -81,7 +86,7 @@ def record_escalation(*, instance: ProcessInstance, human_task: HumanTask, data:
         kind="escalation",
         title=f"任务超期已转效能督办（{level} 级）：{supervised.name}",
         body=f"案件“{supervised.case_title}”的任务“{supervised.name}”已超过办理时限，已转效能督办。",
-        link=f"/tasks/{supervised.pk}/",
+        link=task_link(supervised.pk),
         dedupe_key=f"escalated-{supervised.pk}-{level}",
     )
 
@@ -115,7 +120,7 @@ def apply_decision(*, instance: ProcessInstance, human_task: HumanTask, data: di
                 f"请于 {timezone.localtime(new_due):%Y-%m-%d} 前办结案件“{supervised.case_title}”的任务"
                 f"“{supervised.name}”。督办意见：{escalation.reason or '无'}"
             ),
-            link=f"/tasks/{supervised.pk}/",
+            link=task_link(supervised.pk),
             dedupe_key=f"urged-{supervised.pk}-{escalation.level}",
             also_user=supervised.assignee,
         )
@@ -167,6 +172,6 @@ def announce_new_task(*, instance: ProcessInstance, human_task: HumanTask, data:
         kind=kind,
         title=f"新待办：{human_task.name}",
         body=f"案件“{human_task.case_title}”有新的待办任务“{human_task.name}”。",
-        link=f"/tasks/{human_task.pk}/",
+        link=task_link(human_task.pk),
         dedupe_key=f"task-{human_task.pk}",
     )

@@ -67,13 +67,15 @@ class LoadedSpec:
     subprocess_specs: dict
 
 
-_spec_cache: dict[int, LoadedSpec] = {}
+# Keyed by (pk, sha256): a pk alone can be reused after a rolled-back deploy or a flushed test DB.
+_spec_cache: dict[tuple[int, str], LoadedSpec] = {}
 _spec_lock = Lock()
 
 
 def spec_for(version) -> LoadedSpec:
     """The parsed spec of a ProcessVersion, parsed once per process."""
-    cached = _spec_cache.get(version.pk)
+    key = (version.pk, version.sha256)
+    cached = _spec_cache.get(key)
     if cached is not None:
         return cached
     with _spec_lock:
@@ -81,7 +83,7 @@ def spec_for(version) -> LoadedSpec:
         if parsed is None:
             raise DeployRejected(problems)
         loaded = LoadedSpec(parsed.process_id, parsed.name, parsed.spec, parsed.subprocess_specs)
-        _spec_cache[version.pk] = loaded
+        _spec_cache[key] = loaded
         return loaded
 
 
