@@ -4,13 +4,11 @@ from . import api
 
 urlpatterns = [
     path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
-    path("tasks/<int:task_id>", api.TaskDetailView.as_view(), name="api-task"),
-    path("tasks/<int:task_id>/claim", api.TaskActionView.as_view(action="claim"), name="api-task-claim"),
+    path("tasks/<id:task_id>", api.TaskDetailView.as_view(), name="api-task"),
+    path("tasks/<id:task_id>/claim", api.TaskActionView.as_view(action="claim"), name="api-task-claim"),
+    path("tasks/<id:task_id>/release", api.TaskActionView.as_view(action="release"), name="api-task-release"),
     path(
-        "tasks/<int:task_id>/release", api.TaskActionView.as_view(action="release"), name="api-task-release"
-    ),
-    path(
-        "tasks/<int:task_id>/complete",
+        "tasks/<id:task_id>/complete",
         api.TaskActionView.as_view(action="complete"),
         name="api-task-complete",
     ),

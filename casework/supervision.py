@@ -60,6 +60,16 @@ def record_escalation(*, instance: ProcessInstance, human_task: HumanTask, data:
     """Each (re-)entry of the supervise step is one escalation level of the supervised task."""
     supervised = HumanTask.objects.get(pk=data["supervised_task_id"])
     level = int(data.get("escalation_level", 1))
+    if not supervised.is_open:  # done or cancelled in the meantime: nothing left to escalate
+        record(
+            "escalation_skipped",
+            instance=instance,
+            human_task=human_task,
+            supervised_task=supervised.pk,
+            level=level,
+            reason="被督办任务已办结或已取消",
+        )
+        return
     escalation, created = Escalation.objects.get_or_create(
         human_task=supervised,
         level=level,
@@ -149,16 +159,24 @@ def apply_decision(*, instance: ProcessInstance, human_task: HumanTask, data: di
 
 @hooks.on_task_completed()
 def tell_supervision_cases(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor) -> None:
-    """When a supervised task is done, its open supervision cases may close."""
-    children = human_task.child_instances.filter(
-        case_type=SUPERVISION_PROCESS, status__in=[s.value for s in engine.ACTIVE]
+    """When a supervised task is done, its supervision cases may close."""
+    _close_supervision_of(instance, human_task)
+
+
+@hooks.on_task_cancelled()
+def close_supervision_of_cancelled(*, instance: ProcessInstance, human_task: HumanTask) -> None:
+    """A cancelled task needs no more supervision either."""
+    _close_supervision_of(instance, human_task)
+
+
+def _close_supervision_of(instance: ProcessInstance, human_task: HumanTask) -> None:
+    # Posted to suspended cases too: the message waits and is delivered after resumption.
+    children = human_task.child_instances.filter(case_type=SUPERVISION_PROCESS).exclude(
+        status__in=[ProcessInstance.Status.COMPLETED, ProcessInstance.Status.TERMINATED]
     )
     for child in children:
         engine.post_message(
-            target=child,
-            name="supervised_task_done",
-            source=instance,
-            payload={"completed_task_id": human_task.pk},
+            target=child, name="supervised_task_done", source=instance, payload={"task_id": human_task.pk}
         )
 
 

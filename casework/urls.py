@@ -17,15 +17,13 @@ class WorkbenchApp(Application):
     mine_path = path("mine/", views.TaskListView.as_view(list_name="mine"), name="mine")
     overdue_path = path("overdue/", views.TaskListView.as_view(list_name="overdue"), name="overdue")
     done_path = path("done/", views.TaskListView.as_view(list_name="done"), name="done")
-    task_path = path("tasks/<int:task_id>/", views.TaskDetailView.as_view(), name="task")
-    claim_path = path(
-        "tasks/<int:task_id>/claim/", views.TaskActionView.as_view(action="claim"), name="claim"
-    )
+    task_path = path("tasks/<id:task_id>/", views.TaskDetailView.as_view(), name="task")
+    claim_path = path("tasks/<id:task_id>/claim/", views.TaskActionView.as_view(action="claim"), name="claim")
     release_path = path(
-        "tasks/<int:task_id>/release/", views.TaskActionView.as_view(action="release"), name="release"
+        "tasks/<id:task_id>/release/", views.TaskActionView.as_view(action="release"), name="release"
     )
     complete_path = path(
-        "tasks/<int:task_id>/complete/", views.TaskActionView.as_view(action="complete"), name="complete"
+        "tasks/<id:task_id>/complete/", views.TaskActionView.as_view(action="complete"), name="complete"
     )
     escalations_path = path("escalations/", views.EscalationListView.as_view(), name="escalations")
     start_path = path("start/", views.StartDemoCaseView.as_view(), name="start")

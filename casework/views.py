@@ -72,7 +72,7 @@ class TaskDetailView(LoginRequiredMixin, View):
         task = _task_or_404(request, task_id)
         form_class = form_for(task.case_type, task.bpmn_id)
         if form is None and form_class is not None:
-            form = form_class()
+            form = form_class(human_task=task)
         instance = task.instance
         return render(
             request,
@@ -116,7 +116,7 @@ class TaskActionView(LoginRequiredMixin, View):
         data = request.POST.dict()
         data.pop("csrfmiddlewaretoken", None)
         if form_class is not None:
-            form = form_class(data=request.POST)
+            form = form_class(data=request.POST, human_task=task)
             if not form.is_valid():
                 messages.error(request, "提交内容有误，请按提示修改")
                 return TaskDetailView().get(request, task.pk, form=form, status=422)

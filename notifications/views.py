@@ -1,5 +1,7 @@
 """站内消息: list, mark read."""
 
+import re
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
@@ -9,6 +11,8 @@ from django.views import View
 
 from .models import Notification
 from .services import mark_read
+
+_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits within a bigint; anything else is ignored
 
 
 class NotificationListView(LoginRequiredMixin, View):
@@ -20,6 +24,6 @@ class NotificationListView(LoginRequiredMixin, View):
 
 class MarkReadView(LoginRequiredMixin, View):
     def post(self, request):
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("id") if _ID.fullmatch(i)]
         mark_read(user=request.user, notification_ids=ids or None)
         return HttpResponseRedirect(reverse("notifications:list"))

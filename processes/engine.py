@@ -27,6 +27,8 @@ from .errors import (
     ConcurrentModification,
     EngineError,
     InstanceNotActive,
+    InstanceNotFound,
+    InvalidTaskData,
     NotAllowed,
     StepFailed,
     TaskAlreadyClaimed,
@@ -59,6 +61,13 @@ def _json_safe(value):
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _instance_or_404(instance_id: int) -> ProcessInstance:
+    instance = _locked_instance(instance_id)
+    if instance is None:
+        raise InstanceNotFound("案件不存在")
+    return instance
 
 
 def _locked_instance(instance_id: int, *, skip_locked: bool = False) -> ProcessInstance | None:
@@ -127,12 +136,13 @@ def _sync_tasks(instance: ProcessInstance, wf) -> list[tuple[HumanTask, dict]]:
         row.completed_at = timezone.now()
         row.save(update_fields=["state", "completed_at"])
         record("task_cancelled", instance=instance, human_task=row)
+        hooks.run_task_cancelled(instance, row)
     return created
 
 
-def _route_messages(instance: ProcessInstance, wf) -> None:
+def _route_messages(instance: ProcessInstance, events: list) -> None:
     """Persist every message the case threw and hand it to its registered handler."""
-    for event in wf.get_events():
+    for event in events:
         name = event.event_definition.name
         payload = event.payload if isinstance(event.payload, dict) else {"value": event.payload}
         message = ProcessMessage.objects.create(name=name, payload=_json_safe(payload), source=instance)
@@ -165,12 +175,13 @@ def _advance(
         with transaction.atomic():
             step(wf)
             wf.do_engine_steps()
+            events = wf.get_events()  # taken out before saving, so a saved case never re-throws them
             _save_state(instance, wf)
             created = _sync_tasks(instance, wf)
             for row, data in created:
                 record("task_created", instance=instance, human_task=row, department=row.candidate_department)
                 hooks.run_task_created(instance, row, data)
-            _route_messages(instance, wf)
+            _route_messages(instance, events)
             if wf.completed:
                 record("instance_completed", instance=instance)
         return None
@@ -201,8 +212,9 @@ def _record_incident(instance, *, action, args, exc, actor, incident) -> Inciden
         incident.retries += 1
         incident.message, incident.traceback, incident.task_bpmn_id = message, tb, bpmn_id
         incident.save(update_fields=["retries", "message", "traceback", "task_bpmn_id"])
-    ProcessInstance.objects.filter(pk=instance.pk).update(status=ProcessInstance.Status.INCIDENT)
-    instance.status = ProcessInstance.Status.INCIDENT
+    if instance.status in ACTIVE:  # a suspended case stays suspended, with its incident listed
+        ProcessInstance.objects.filter(pk=instance.pk).update(status=ProcessInstance.Status.INCIDENT)
+        instance.status = ProcessInstance.Status.INCIDENT
     record(
         "incident_raised",
         actor=actor,
@@ -335,6 +347,14 @@ def _complete_locked(instance, *, task_id: int, user, cleaned: dict, incident=No
         task = wf.get_task_from_id(UUID(str(row.task_uuid)))
         if task is None or task.state != TaskState.READY:
             raise TaskNotOpen("任务已不在待办状态")
+        if not hooks.has_form(row.case_type, row.bpmn_id):
+            # Without a declared form a submission may add data, never overwrite the case's own.
+            clash = sorted(set(cleaned) & set(task.data))
+            if clash:
+                raise InvalidTaskData(
+                    f"不能通过办理提交修改案件已有数据：{'、'.join(clash)}",
+                    details={key: "案件已有数据，不可覆盖" for key in clash},
+                )
         task.set_data(**cleaned)
         task.run()
         row.state = HumanTask.State.COMPLETED
@@ -346,7 +366,15 @@ def _complete_locked(instance, *, task_id: int, user, cleaned: dict, incident=No
         hooks.run_task_completed(instance, row, cleaned, user)
 
     args = {"task_id": task_id, "user_id": user.pk, "data": cleaned}
-    return _advance(instance, wf, action="complete", args=args, step=step, actor=user, incident=incident)
+    failed = _advance(instance, wf, action="complete", args=args, step=step, actor=user, incident=incident)
+    if failed is None:
+        # Earlier failed attempts at this same completion are moot now that it went through.
+        stale = instance.incidents.filter(
+            status=Incident.Status.OPEN, action="complete", action_args__task_id=task_id
+        )
+        for old in stale.exclude(pk=incident.pk if incident else None):
+            _resolve(old, instance, actor=user)
+    return failed
 
 
 def set_task_deadline(*, task_id: int, due_at, actor=None) -> HumanTask:
@@ -402,7 +430,7 @@ def deliver_message(*, instance_id: int, name: str, payload: dict | None = None,
             return False
         event = BpmnEvent(definition, payload=dict(payload or {}))
         record("message_delivered", actor=actor, instance=instance, name=name)
-        incident = _advance(
+        incident = _advance_or_incident(
             instance,
             wf,
             action="message",
@@ -416,23 +444,51 @@ def deliver_message(*, instance_id: int, name: str, payload: dict | None = None,
 
 
 def deliver_pending_messages(limit: int = 500) -> int:
-    """Deliver persisted messages whose target now waits for them."""
+    """Deliver persisted messages whose target now waits for them.
+
+    Messages whose target does not wait yet are tried again later; each attempt moves a
+    message to the back of the line, so a pile of undeliverable ones never starves new ones.
+    """
     delivered = 0
     pending = ProcessMessage.objects.filter(
-        status=ProcessMessage.Status.PENDING, target__isnull=False
-    ).order_by("pk")[:limit]
+        status=ProcessMessage.Status.PENDING, target__status__in=ACTIVE
+    ).order_by(F("attempted_at").asc(nulls_first=True), "pk")[:limit]
     for message in list(pending):
         assert message.target_id is not None
-        if deliver_message(instance_id=message.target_id, name=message.name, payload=message.payload):
+        try:
+            done = deliver_message(instance_id=message.target_id, name=message.name, payload=message.payload)
+        except EngineError as exc:  # e.g. the target's BPMN version no longer loads
+            log.error("message %s to instance %s not delivered: %s", message.pk, message.target_id, exc)
+            done = False
+        now = timezone.now()
+        if done:
             ProcessMessage.objects.filter(pk=message.pk).update(
-                status=ProcessMessage.Status.DELIVERED, delivered_at=timezone.now()
+                status=ProcessMessage.Status.DELIVERED, delivered_at=now, attempted_at=now
             )
             delivered += 1
-        elif ProcessInstance.objects.filter(
-            pk=message.target_id, status__in=["completed", "terminated"]
-        ).exists():
-            ProcessMessage.objects.filter(pk=message.pk).update(status=ProcessMessage.Status.HANDLED)
+        else:
+            ProcessMessage.objects.filter(pk=message.pk).update(attempted_at=now)
+    # Messages to ended cases will never be caught.
+    ProcessMessage.objects.filter(
+        status=ProcessMessage.Status.PENDING,
+        target__status__in=[ProcessInstance.Status.COMPLETED, ProcessInstance.Status.TERMINATED],
+    ).update(status=ProcessMessage.Status.HANDLED)
     return delivered
+
+
+def _advance_or_incident(instance, wf, **kwargs) -> Incident | None:
+    """For background work (sweeps, deliveries): a refusal becomes an incident too."""
+    try:
+        return _advance(instance, wf, **kwargs)
+    except EngineError as exc:
+        return _record_incident(
+            instance,
+            action=kwargs["action"],
+            args=kwargs["args"],
+            exc=exc,
+            actor=kwargs.get("actor"),
+            incident=kwargs.get("incident"),
+        )
 
 
 def fire_due_timers(*, limit: int = 1000) -> int:
@@ -440,12 +496,15 @@ def fire_due_timers(*, limit: int = 1000) -> int:
 
     Each case is locked with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL) and
     re-checked under the lock, so concurrent sweeps never fire a timer twice; a sweep that
-    dies mid-way rolls back its open case, which the next sweep fires (exactly once).
+    dies mid-way rolls back its open case, which the next sweep fires (exactly once).  A case
+    whose timer step fails gets an incident and is left out until it is retried; the
+    sweep goes on with the other cases.
     """
     now = timezone.now()
+    failing = Incident.objects.filter(status=Incident.Status.OPEN, action="timers").values("instance_id")
     due_ids = list(
         ProcessInstance.objects.filter(status__in=ACTIVE, next_timer_at__lte=now)
-        .exclude(incidents__status=Incident.Status.OPEN, incidents__action="timers")
+        .exclude(pk__in=failing)
         .order_by("next_timer_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -458,11 +517,16 @@ def fire_due_timers(*, limit: int = 1000) -> int:
                 or instance.status not in ACTIVE
                 or instance.next_timer_at is None
                 or instance.next_timer_at > now
+                or instance.incidents.filter(status=Incident.Status.OPEN, action="timers").exists()
             ):
                 continue
-            wf = loads(instance.process_version, instance.state)
             record("timers_fired", instance=instance, due=instance.next_timer_at.isoformat())
-            _advance(instance, wf, action="timers", args={}, step=lambda wf: wf.refresh_timers())
+            try:
+                wf = loads(instance.process_version, instance.state)
+            except EngineError as exc:
+                _record_incident(instance, action="timers", args={}, exc=exc, actor=None, incident=None)
+                continue
+            _advance_or_incident(instance, wf, action="timers", args={}, step=lambda wf: wf.refresh_timers())
             fired += 1
     return fired
 
@@ -470,57 +534,89 @@ def fire_due_timers(*, limit: int = 1000) -> int:
 # --- administration -----------------------------------------------------------------
 
 
-def _set_status(instance_id: int, *, actor, status: str, action: str, reason: str = "") -> ProcessInstance:
-    with transaction.atomic():
-        instance = _locked_instance(instance_id)
-        assert instance is not None
-        if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.TERMINATED):
-            raise InstanceNotActive("案件已结束")
-        before = instance.status
-        ProcessInstance.objects.filter(pk=instance.pk).update(status=status, version=F("version") + 1)
-        instance.refresh_from_db()
-        record(action, actor=actor, instance=instance, before=before, after=status, reason=reason)
-    return instance
+def _linked_cases(instance: ProcessInstance):
+    """Cases started for this case's tasks (e.g. 效能督办) that have not ended."""
+    return ProcessInstance.objects.filter(parent_task__instance=instance).exclude(
+        status__in=[ProcessInstance.Status.COMPLETED, ProcessInstance.Status.TERMINATED]
+    )
+
+
+def _set_status(instance: ProcessInstance, *, actor, status: str, action: str, reason: str = "") -> None:
+    before = instance.status
+    ProcessInstance.objects.filter(pk=instance.pk).update(status=status, version=F("version") + 1)
+    instance.refresh_from_db()
+    record(action, actor=actor, instance=instance, before=before, after=status, reason=reason)
 
 
 def suspend_instance(*, instance_id: int, actor, reason: str = "") -> ProcessInstance:
-    """挂起: timers stop firing and no task can be completed until resumed."""
-    return _set_status(
-        instance_id,
-        actor=actor,
-        status=ProcessInstance.Status.SUSPENDED,
-        action="instance_suspended",
-        reason=reason,
-    )
+    """挂起: timers stop firing and no task can be completed until resumed (linked cases too)."""
+    with transaction.atomic():
+        instance = _instance_or_404(instance_id)
+        if instance.status not in ACTIVE:
+            raise InstanceNotActive(f"案件当前状态为“{instance.get_status_display()}”，不能挂起")
+        _set_status(
+            instance,
+            actor=actor,
+            status=ProcessInstance.Status.SUSPENDED,
+            action="instance_suspended",
+            reason=reason,
+        )
+        for child in _linked_cases(instance).filter(status__in=ACTIVE):
+            suspend_instance(instance_id=child.pk, actor=actor, reason=f"关联案件 #{instance.pk} 挂起")
+    return instance
 
 
 def resume_instance(*, instance_id: int, actor) -> ProcessInstance:
-    instance = ProcessInstance.objects.get(pk=instance_id)
-    if instance.status != ProcessInstance.Status.SUSPENDED:
-        raise InstanceNotActive("案件未挂起")
-    has_incident = instance.incidents.filter(status=Incident.Status.OPEN).exists()
-    status = ProcessInstance.Status.INCIDENT if has_incident else ProcessInstance.Status.RUNNING
-    return _set_status(instance_id, actor=actor, status=status, action="instance_resumed")
+    with transaction.atomic():
+        instance = _instance_or_404(instance_id)
+        if instance.status != ProcessInstance.Status.SUSPENDED:
+            raise InstanceNotActive("案件未挂起")
+        has_incident = instance.incidents.filter(status=Incident.Status.OPEN).exists()
+        status = ProcessInstance.Status.INCIDENT if has_incident else ProcessInstance.Status.RUNNING
+        _set_status(instance, actor=actor, status=status, action="instance_resumed")
+        # Messages that arrived while suspended are caught now, before any overdue timer.
+        for message in ProcessMessage.objects.filter(target=instance, status=ProcessMessage.Status.PENDING):
+            if deliver_message(
+                instance_id=instance.pk, name=message.name, payload=message.payload, actor=actor
+            ):
+                ProcessMessage.objects.filter(pk=message.pk).update(
+                    status=ProcessMessage.Status.DELIVERED, delivered_at=timezone.now()
+                )
+        for child in _linked_cases(instance).filter(status=ProcessInstance.Status.SUSPENDED):
+            resume_instance(instance_id=child.pk, actor=actor)
+    return instance
 
 
 def terminate_instance(*, instance_id: int, actor, reason: str) -> ProcessInstance:
-    """终止: end the case; its open tasks are cancelled."""
+    """终止: end the case; its open tasks are cancelled, its incidents closed, linked cases ended."""
     if not reason.strip():
         raise EngineError("终止案件必须填写原因")
-    instance = _set_status(
-        instance_id,
-        actor=actor,
-        status=ProcessInstance.Status.TERMINATED,
-        action="instance_terminated",
-        reason=reason,
-    )
     with transaction.atomic():
+        instance = _instance_or_404(instance_id)
+        if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.TERMINATED):
+            raise InstanceNotActive("案件已结束")
         now = timezone.now()
+        _set_status(
+            instance,
+            actor=actor,
+            status=ProcessInstance.Status.TERMINATED,
+            action="instance_terminated",
+            reason=reason,
+        )
         for row in instance.human_tasks.filter(state=HumanTask.State.OPEN):
             row.state, row.completed_at = HumanTask.State.CANCELLED, now
             row.save(update_fields=["state", "completed_at"])
             record("task_cancelled", actor=actor, instance=instance, human_task=row)
+            hooks.run_task_cancelled(instance, row)
+        instance.incidents.filter(status=Incident.Status.OPEN).update(
+            status=Incident.Status.RESOLVED, resolved_at=now
+        )
         ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_at=None, completed_at=now)
+        for child in _linked_cases(instance):
+            terminate_instance(
+                instance_id=child.pk, actor=actor, reason=f"关联案件 #{instance.pk} 已终止：{reason}"
+            )
+        instance.refresh_from_db()
     return instance
 
 
@@ -532,12 +628,15 @@ def retry_incident(*, incident_id: int, actor) -> Incident:
         incident = Incident.objects.select_for_update().get(pk=incident_id)
         if incident.status != Incident.Status.OPEN:
             raise EngineError("该异常已处理")
-        instance = _locked_instance(incident.instance_id)
-        assert instance is not None
+        instance = _instance_or_404(incident.instance_id)
+        if instance.status not in ACTIVE:
+            raise InstanceNotActive(f"案件当前状态为“{instance.get_status_display()}”，不能重试")
         args = incident.action_args or {}
         failed: Incident | None
         if incident.action == "complete":
             user = get_user_model().objects.get(pk=args["user_id"])
+            row = HumanTask.objects.get(pk=args["task_id"])
+            hooks.authorize(user, row, "complete")  # the officer may have lost the post since
             failed = _complete_locked(
                 instance, task_id=args["task_id"], user=user, cleaned=args.get("data", {}), incident=incident
             )
@@ -554,19 +653,22 @@ def retry_incident(*, incident_id: int, actor) -> Incident:
                 instance, wf, action=incident.action, args=args, step=step, actor=actor, incident=incident
             )
         if failed is None:
-            incident.status = Incident.Status.RESOLVED
-            incident.resolved_at = timezone.now()
-            incident.retries += 1
-            incident.save(update_fields=["status", "resolved_at", "retries"])
-            if (
-                instance.status == ProcessInstance.Status.INCIDENT
-                and not instance.incidents.filter(status=Incident.Status.OPEN).exists()
-            ):
-                ProcessInstance.objects.filter(pk=instance.pk).update(status=ProcessInstance.Status.RUNNING)
-            record("incident_resolved", actor=actor, instance=instance, incident_id=incident.pk)
+            _resolve(incident, instance, actor=actor)
         else:
             record("incident_retry_failed", actor=actor, instance=instance, incident_id=incident.pk)
     return incident
+
+
+def _resolve(incident: Incident, instance: ProcessInstance, *, actor) -> None:
+    incident.status = Incident.Status.RESOLVED
+    incident.resolved_at = timezone.now()
+    incident.retries += 1
+    incident.save(update_fields=["status", "resolved_at", "retries"])
+    if not instance.incidents.filter(status=Incident.Status.OPEN).exists():
+        ProcessInstance.objects.filter(pk=instance.pk, status=ProcessInstance.Status.INCIDENT).update(
+            status=ProcessInstance.Status.RUNNING
+        )
+    record("incident_resolved", actor=actor, instance=instance, incident_id=incident.pk)
 
 
 def _catch_step(wf, name: str, payload: dict) -> Step:

@@ -37,6 +37,11 @@ class InstanceNotActive(EngineError):
     status = 409
 
 
+class InstanceNotFound(EngineError):
+    code = "not_found"
+    status = 404
+
+
 class ConcurrentModification(EngineError):
     code = "concurrent_modification"
     status = 409

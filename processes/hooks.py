@@ -21,6 +21,7 @@ _authorizers: list[TaskAuthorizer] = []
 _form_validators: dict[tuple[str, str], TaskFormValidator] = {}
 _created_hooks: dict[tuple[str, str], list[TaskHook]] = {}
 _completed_hooks: dict[tuple[str, str], list[TaskHook]] = {}
+_cancelled_hooks: dict[tuple[str, str], list[TaskHook]] = {}
 _message_handlers: dict[str, MessageHandler] = {}
 _admin_checks: list[Callable[[Any], bool]] = []
 
@@ -57,6 +58,10 @@ def register_form(case_type: str, bpmn_id: str) -> Callable[[TaskFormValidator],
     return deco
 
 
+def has_form(case_type: str, bpmn_id: str) -> bool:
+    return (case_type, bpmn_id) in _form_validators
+
+
 def clean_task_data(human_task, data: dict) -> dict:
     fn = _form_validators.get((human_task.case_type, human_task.bpmn_id))
     return fn(human_task, data) if fn else dict(data)
@@ -80,6 +85,10 @@ def on_task_completed(case_type: str = "*", bpmn_id: str = "*"):
     return _register(_completed_hooks, case_type, bpmn_id)
 
 
+def on_task_cancelled(case_type: str = "*", bpmn_id: str = "*"):
+    return _register(_cancelled_hooks, case_type, bpmn_id)
+
+
 def _matching(table: dict, human_task) -> list[TaskHook]:
     keys = [
         (human_task.case_type, human_task.bpmn_id),
@@ -97,6 +106,11 @@ def run_task_created(instance, human_task, data: dict) -> None:
 def run_task_completed(instance, human_task, data: dict, actor) -> None:
     for fn in _matching(_completed_hooks, human_task):
         fn(instance=instance, human_task=human_task, data=data, actor=actor)
+
+
+def run_task_cancelled(instance, human_task) -> None:
+    for fn in _matching(_cancelled_hooks, human_task):
+        fn(instance=instance, human_task=human_task)
 
 
 def register_message_handler(name: str) -> Callable[[MessageHandler], MessageHandler]:

@@ -18,7 +18,7 @@ def failing_process(users):
 
 
 def test_failing_script_at_start_leaves_a_case_with_an_incident(failing_process):
-    instance = engine.start_process(key="engine_failing_step", data={"divisor": 0})
+    instance = engine.start_process(key="engine_failing_step", data={"initial_divisor": 0})
 
     instance.refresh_from_db()
     assert instance.status == ProcessInstance.Status.INCIDENT
@@ -32,7 +32,7 @@ def test_failing_script_at_start_leaves_a_case_with_an_incident(failing_process)
 
 
 def test_retry_that_fails_again_keeps_the_incident_open(failing_process, users):
-    instance = engine.start_process(key="engine_failing_step", data={"divisor": 0})
+    instance = engine.start_process(key="engine_failing_step", data={"initial_divisor": 0})
     incident = Incident.objects.get(instance=instance)
 
     engine.retry_incident(incident_id=incident.pk, actor=users["admin"])
@@ -43,7 +43,7 @@ def test_retry_that_fails_again_keeps_the_incident_open(failing_process, users):
 
 
 def test_failing_step_after_a_completion_saves_nothing(failing_process, users):
-    instance = engine.start_process(key="engine_failing_step", data={"divisor": 2})
+    instance = engine.start_process(key="engine_failing_step", data={"initial_divisor": 2})
     task = HumanTask.objects.get(instance=instance)
     officer = users["officer_wj"]
     engine.claim_task(task_id=task.pk, user=officer)
@@ -62,10 +62,14 @@ def test_failing_step_after_a_completion_saves_nothing(failing_process, users):
     assert incident.action_args["data"] == {"divisor": 0}
     assert not AuditEvent.objects.filter(instance=instance, action="task_completed").exists()
 
-    # The officer corrects the input: the case moves on and the stale incident stays for the admin.
+    # The officer corrects the input: the case moves on and the failed attempt's incident is moot.
     engine.complete_task(task_id=task.pk, user=officer, data={"divisor": 5})
     review = HumanTask.objects.get(instance=instance, state=HumanTask.State.OPEN)
     assert review.bpmn_id == "review"
+    incident.refresh_from_db()
+    instance.refresh_from_db()
+    assert incident.status == Incident.Status.RESOLVED
+    assert instance.status == ProcessInstance.Status.RUNNING
 
 
 def test_deadline_in_a_year_without_holiday_data_becomes_an_incident_until_entered(users, start_case):

@@ -142,6 +142,8 @@ class DeadlineView(APIView):
             # Blame the start date if its own year is unknown, else the count that ran past the data.
             param = "start" if exc.year == start.year else "workdays"
             return _error("calendar_not_covered", str(exc), {param: f"{exc.year}年的节假日安排尚未录入"})
+        except OverflowError:
+            return _error("invalid_parameter", "请求参数有误", {"start": "起始日期超出可计算的日期范围"})
         return Response(
             {
                 "start": start.isoformat(),

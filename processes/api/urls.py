@@ -7,20 +7,20 @@ urlpatterns = [
     path("calendar/deadline", DeadlineView.as_view(), name="api-calendar-deadline"),
     path("processes/deploy", DeployView.as_view(), name="api-process-deploy"),
     path(
-        "instances/<int:instance_id>/suspend",
+        "instances/<id:instance_id>/suspend",
         InstanceActionView.as_view(action="suspend"),
         name="api-instance-suspend",
     ),
     path(
-        "instances/<int:instance_id>/resume",
+        "instances/<id:instance_id>/resume",
         InstanceActionView.as_view(action="resume"),
         name="api-instance-resume",
     ),
     path(
-        "instances/<int:instance_id>/terminate",
+        "instances/<id:instance_id>/terminate",
         InstanceActionView.as_view(action="terminate"),
         name="api-instance-terminate",
     ),
-    path("incidents/<int:incident_id>/retry", IncidentRetryView.as_view(), name="api-incident-retry"),
+    path("incidents/<id:incident_id>/retry", IncidentRetryView.as_view(), name="api-incident-retry"),
     path("", include("casework.api_urls")),
 ]

@@ -96,6 +96,7 @@ class ProcessMessage(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    attempted_at = models.DateTimeField("最近投递尝试", null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
