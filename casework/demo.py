@@ -10,17 +10,12 @@ from django.utils import timezone
 
 from processes.models import ProcessInstance
 
+from .master_data import seed_master_data
 from .models import Department, Membership, Role
 from .services import start_demo_case
 
 DEMO_PASSWORD = "demo12345"
 
-DEPARTMENTS = [
-    ("SCJG", "市场监督管理局", Department.Kind.REGISTRAR),
-    ("WJW", "卫生健康委员会", Department.Kind.APPROVAL),
-    ("JYJ", "教育局", Department.Kind.APPROVAL),
-    ("XNDB", "效能督查办公室", Department.Kind.SUPERVISION),
-]
 
 ACCOUNTS = [
     # username, full name, department, role, superuser
@@ -38,11 +33,8 @@ ACCOUNTS = [
 @transaction.atomic
 def seed_accounts() -> None:
     User = get_user_model()
-    departments = {}
-    for code, name, kind in DEPARTMENTS:
-        departments[code], _ = Department.objects.update_or_create(
-            code=code, defaults={"name": name, "kind": kind, "division_code": "510800"}
-        )
+    seed_master_data()
+    departments = {d.code: d for d in Department.objects.filter(code__in={a[2] for a in ACCOUNTS})}
     for username, full_name, dept, role, superuser in ACCOUNTS:
         user, created = User.objects.get_or_create(
             username=username,

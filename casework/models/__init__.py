@@ -1,0 +1,17 @@
+"""Domain models, by subject: organization, catalogue, enterprises, supervision."""
+
+from .catalogue import ApprovalItem
+from .enterprises import Enterprise
+from .organization import Department, Membership, Role, Sector
+from .supervision import EfficiencyViolation, Escalation
+
+__all__ = [
+    "ApprovalItem",
+    "Department",
+    "EfficiencyViolation",
+    "Enterprise",
+    "Escalation",
+    "Membership",
+    "Role",
+    "Sector",
+]
