@@ -62,9 +62,11 @@ AUTHORITIES = frozenset("123456789ANY")
 MARKET_REGULATION_KINDS = {"1": "企业", "2": "个体工商户", "3": "农民专业合作社"}
 
 #: First two digits of a GB/T 2260 division code (province level).
+# GB/T 2260 provinces, plus 10 (100000): bodies registered at national level use it in their codes.
 PROVINCE_CODES = frozenset(
     f"{n:02d}"
     for n in (
+        10,
         *range(11, 16),
         *range(21, 24),
         *range(31, 38),

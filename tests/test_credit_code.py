@@ -246,7 +246,7 @@ def test_other_authorities_kind_is_permissive(authority, kind):
     assert check_credit_code(make_credit_code(authority, kind, "510800", "MA6CA5X1")).ok
 
 
-@pytest.mark.parametrize("province", ["99", "10", "00", "16", "20", "24", "47", "55", "66", "70", "72", "83"])
+@pytest.mark.parametrize("province", ["99", "00", "16", "20", "24", "47", "55", "66", "70", "72", "83"])
 def test_invalid_province(province):
     division = province + "0100"
     first16 = "91" + division + "MA6CA5X1"
