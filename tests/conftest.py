@@ -74,3 +74,17 @@ def celery_runs_inline():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_stray_postgres_sessions(django_db_setup, django_db_blocker):
+    """Live-server request threads can leave a connection behind; end them so the test DB drops."""
+    yield
+    if is_postgres():
+        from django.db import connection
+
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
