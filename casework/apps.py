@@ -7,4 +7,4 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         # Register with the engine: who may act, task forms, 效能督办 handlers.
-        from . import permissions, routing, supervision, task_forms  # noqa: F401
+        from . import permissions, registrations, routing, supervision, task_forms  # noqa: F401

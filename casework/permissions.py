@@ -7,7 +7,7 @@ from django.db.models import Q
 from processes import hooks
 from processes.errors import NotAllowed
 
-from .models import Membership, Role
+from .models import Department, Membership, Role
 
 
 def posts(user) -> set[tuple[str, str]]:
@@ -16,7 +16,14 @@ def posts(user) -> set[tuple[str, str]]:
         return set()
     cached = getattr(user, "_posts_cache", None)
     if cached is None:
-        cached = set(Membership.objects.filter(user=user).values_list("department__code", "role"))
+        rows = Membership.objects.filter(user=user).values_list(
+            "department__code", "role", "department__kind", "department__division_code"
+        )
+        cached = set()
+        for code, role, kind, division in rows:
+            cached.add((code, role))
+            if role == Role.OFFICER and kind in (Department.Kind.APPROVAL, Department.Kind.INDUSTRY):
+                cached.add((f"POOL-{division}", role))  # 公示认领: the area's unmatched registrations
         user._posts_cache = cached
     return cached
 

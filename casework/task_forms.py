@@ -43,7 +43,104 @@ class SupervisionDecisionForm(TaskForm):
         return data
 
 
+class ClaimOrReturnForm(TaskForm):
+    """认领或退回: a return needs its reason (the registrar reads it to pick the right department)."""
+
+    claim_decision = forms.ChoiceField(label="处理", choices=[("claim", "认领"), ("return", "退回")])
+    return_reason = forms.CharField(label="退回理由", max_length=1000, required=False, widget=forms.Textarea)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("claim_decision") == "return" and not (data.get("return_reason") or "").strip():
+            self.add_error("return_reason", "退回须填写理由")
+        return data
+
+
+class ConfirmDepartmentForm(TaskForm):
+    """人工确认审批部门: the registrar names the department to push to again."""
+
+    department = forms.CharField(label="审批部门代码", max_length=50)
+
+    def clean_department(self):
+        from .models import Department
+
+        code = self.cleaned_data["department"].strip()
+        kinds = [Department.Kind.APPROVAL, Department.Kind.INDUSTRY]
+        if not Department.objects.filter(code=code, kind__in=kinds).exists():
+            raise forms.ValidationError(f"“{code}”不是已登记的审批或行业主管部门")
+        return code
+
+
+class PermitFeedbackForm(TaskForm):
+    """许可审批反馈: the decision, and for a granted permit the record that will be published."""
+
+    DECISIONS = [
+        ("granted", "准予许可"),
+        ("refused", "不予许可"),
+        ("not_required", "无需许可"),
+        ("not_applied", "企业未申请"),
+    ]
+    permit_decision = forms.ChoiceField(label="审批结果", choices=DECISIONS)
+    decision_date = forms.DateField(label="决定日期", required=False)
+    permit_number = forms.CharField(label="许可文件编号", max_length=100, required=False)
+    permit_name = forms.CharField(label="许可文件名称", max_length=200, required=False)
+    valid_from = forms.DateField(label="有效期自", required=False)
+    valid_to = forms.DateField(label="有效期至", required=False)
+    permit_authority = forms.CharField(label="许可机关", max_length=200, required=False)
+    permit_content = forms.CharField(label="许可内容", max_length=2000, required=False, widget=forms.Textarea)
+
+    PERMIT_FIELDS = [
+        "permit_number",
+        "permit_name",
+        "valid_from",
+        "valid_to",
+        "permit_authority",
+        "permit_content",
+    ]
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("permit_decision")
+        if decision in ("granted", "refused") and not data.get("decision_date"):
+            self.add_error("decision_date", "准予或不予许可须填写决定日期")
+        if decision == "granted":
+            for field in self.PERMIT_FIELDS:
+                if not data.get(field):
+                    self.add_error(field, f"准予许可须填写{self.fields[field].label}")
+            if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+                self.add_error("valid_to", "有效期至不能早于有效期自")
+        return data
+
+
+class ClaimFromPoolForm(TaskForm):
+    """公示认领: the claiming officer's own department takes the registration."""
+
+    def clean(self):
+        data = super().clean()
+        from .models import Department
+
+        assignee = self.human_task.assignee if self.human_task else None
+        division = (
+            (self.human_task.candidate_department or "").removeprefix("POOL-") if self.human_task else ""
+        )
+        departments = Department.objects.filter(
+            memberships__user=assignee,
+            memberships__role="officer",
+            division_code=division,
+            kind__in=[Department.Kind.APPROVAL, Department.Kind.INDUSTRY],
+        ).distinct()
+        if assignee is None or not departments.exists():
+            raise forms.ValidationError("只有本级审批部门的经办人员可以认领")
+        data["department"] = departments.order_by("code").first().code
+        return data
+
+
 FORMS: dict[tuple[str, str], type[TaskForm]] = {
+    ("registration_push", "claim_or_return"): ClaimOrReturnForm,
+    ("registration_push", "confirm_department"): ConfirmDepartmentForm,
+    ("registration_push", "permit_feedback"): PermitFeedbackForm,
+    ("registration_push", "pool_permit_feedback"): PermitFeedbackForm,
+    ("registration_push", "claim_from_pool"): ClaimFromPoolForm,
     ("demo_claim", "handle_case"): HandleCaseForm,
     ("efficiency_supervision", "supervise"): SupervisionDecisionForm,
 }

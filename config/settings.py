@@ -170,6 +170,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@xtjg.example.
 # --- Domain ---------------------------------------------------------------------------
 # Department code whose supervisors receive 效能督办 cases when a task does not name one.
 SUPERVISION_DEPARTMENT = os.environ.get("SUPERVISION_DEPARTMENT", "XNDB")
+# 双告知 deadlines, in working days: claim or return; permit feedback after claiming; claim pool.
+PUSH_CLAIM_WORKDAYS = int(os.environ.get("PUSH_CLAIM_WORKDAYS", "5"))
+PUSH_FOLLOWUP_WORKDAYS = int(os.environ.get("PUSH_FOLLOWUP_WORKDAYS", "20"))
+PUSH_POOL_WORKDAYS = int(os.environ.get("PUSH_POOL_WORKDAYS", "5"))
 
 LOGGING = {
     "version": 1,

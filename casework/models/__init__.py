@@ -3,6 +3,7 @@
 from .catalogue import ApprovalItem
 from .enterprises import Enterprise
 from .organization import Department, Membership, Role, Sector
+from .registrations import PermitFeedback, Registration, ReturnRecord
 from .supervision import EfficiencyViolation, Escalation
 
 __all__ = [
@@ -12,6 +13,9 @@ __all__ = [
     "Enterprise",
     "Escalation",
     "Membership",
+    "PermitFeedback",
+    "Registration",
+    "ReturnRecord",
     "Role",
     "Sector",
 ]

@@ -1,0 +1,197 @@
+"""双告知 lifecycle: registration → routed pushes → claim/return → re-push → permit feedback."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+
+from casework import selectors
+from casework.credit_code import make_credit_code
+from casework.enterprises import InvalidEnterprise
+from casework.models import Department, Enterprise, Escalation, Membership, PermitFeedback, Registration, Role
+from casework.registrations import InvalidRegistration, receive_registration
+from processes import engine
+from processes.errors import InvalidTaskData, TaskNotOpen
+from processes.models import HumanTask, ProcessInstance
+
+from .conftest import local
+
+pytestmark = pytest.mark.django_db
+
+SCOPE = "餐饮服务；预包装食品销售；文化教育培训（不含学历教育）；会议服务"
+PUSHED_AT = local(2025, 11, 3, 10, 0)  # Monday
+
+
+@pytest.fixture
+def officer(users):
+    def make(code: str):
+        user, _ = get_user_model().objects.get_or_create(username=f"officer_{code}")
+        Membership.objects.get_or_create(
+            user=user, department=Department.objects.get(code=code), role=Role.OFFICER
+        )
+        return user
+
+    return make
+
+
+def push(event_id="E1", scope=SCOPE, code=None, authority="SCJG", **extra):
+    code = code or make_credit_code("9", "1", "510800", "MA6C0001")
+    return receive_registration(
+        event_id=event_id,
+        credit_code=code,
+        name="广元市某餐饮文化有限公司",
+        business_scope=scope,
+        authority_code=authority,
+        registered_on=date(2025, 11, 3),
+        **extra,
+    )
+
+
+def do(task: HumanTask, user, data: dict):
+    engine.claim_task(task_id=task.pk, user=user)
+    return engine.complete_task(task_id=task.pk, user=user, data=data)
+
+
+def open_task(**filters) -> HumanTask:
+    return HumanTask.objects.get(state=HumanTask.State.OPEN, case_type="registration_push", **filters)
+
+
+def test_registration_is_pushed_to_each_matched_department_with_a_deadline(users):
+    with time_machine.travel(PUSHED_AT, tick=False):
+        registration, created = push()
+
+    assert created and registration.enterprise.name == "广元市某餐饮文化有限公司"
+    tasks = HumanTask.objects.filter(instance=registration.instance).order_by("candidate_department")
+    assert [(t.bpmn_id, t.candidate_department) for t in tasks] == [
+        ("claim_or_return", "510800-SP"),
+        ("claim_or_return", "JYJ"),
+    ]
+    assert {t.due_at for t in tasks} == {local(2025, 11, 10, 23, 59, 59)}  # 5 working days
+    assert {t["department"] for t in registration.routing["targets"]} == {"510800-SP", "JYJ"}
+    assert "餐饮服务" in {h["keyword"] for h in registration.routing["hits"]}
+
+
+def test_claim_feedback_return_repush_and_escalation(users, officer):
+    sp, supervisor = officer("510800-SP"), users["supervisor"]
+    with time_machine.travel(PUSHED_AT, tick=False):
+        registration, _ = push()
+        case = registration.instance
+
+        # 食药 claims and feeds back a granted permit.
+        do(open_task(instance=case, candidate_department="510800-SP"), sp, {"claim_decision": "claim"})
+        do(
+            open_task(instance=case, bpmn_id="permit_feedback"),
+            sp,
+            {
+                "permit_decision": "granted",
+                "decision_date": "2025-11-03",
+                "permit_number": "JY15108020001",
+                "permit_name": "食品经营许可证",
+                "valid_from": "2025-11-03",
+                "valid_to": "2030-11-02",
+                "permit_authority": "广元市食品药品监督管理局",
+                "permit_content": "预包装食品销售、热食类食品制售",
+            },
+        )
+
+        # 教育 returns it: the registrar confirms 卫健 instead.
+        with pytest.raises(InvalidTaskData, match="退回须填写理由"):
+            do(
+                open_task(instance=case, candidate_department="JYJ"),
+                users["officer_jy"],
+                {"claim_decision": "return"},
+            )
+        engine.complete_task(
+            task_id=open_task(instance=case, candidate_department="JYJ").pk,
+            user=users["officer_jy"],
+            data={"claim_decision": "return", "return_reason": "会议服务不属教育审批，应由卫健核查"},
+        )
+        confirm = open_task(instance=case, bpmn_id="confirm_department")
+        assert confirm.candidate_department == "SCJG" and confirm.candidate_role == "registrar"
+        assert [t.pk for t in selectors.department_queue(users["registrar"])] == [confirm.pk]
+        do(confirm, users["registrar"], {"department": "WJW"})
+
+    repushed = open_task(instance=case, candidate_department="WJW")
+    assert repushed.bpmn_id == "claim_or_return"
+    feedback = PermitFeedback.objects.get(registration=registration)
+    assert (feedback.department_code, feedback.decision, feedback.is_late) == ("510800-SP", "granted", False)
+    assert feedback.valid_to == date(2030, 11, 2)
+    (returned,) = registration.returns.all()
+    assert (returned.department_code, returned.repushed_to) == ("JYJ", "WJW")
+
+    # 卫健 lets its claim deadline pass: the supervisor gets the escalation.
+    with time_machine.travel(local(2025, 11, 11, 9, 0), tick=False):
+        engine.fire_due_timers()
+    escalation = Escalation.objects.get(human_task=repushed)
+    assert escalation.department_code == "WJW"
+    assert [t.case_type for t in selectors.department_queue(supervisor)] == ["efficiency_supervision"]
+    assert ProcessInstance.objects.get(pk=case.pk).status == ProcessInstance.Status.RUNNING
+
+
+def test_same_event_twice_makes_one_case(users):
+    first, created = push(event_id="E-dup")
+    again, created_again = push(event_id="E-dup", scope="完全不同的经营范围")
+    assert created and not created_again and again.pk == first.pk
+    assert Registration.objects.count() == 1
+    assert ProcessInstance.objects.filter(case_type="registration_push").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "field"),
+    [
+        ({"code": "91510800MA6C0O01"}, InvalidEnterprise, "credit_code"),
+        ({"scope": "  "}, InvalidRegistration, "business_scope"),
+        ({"authority": "NOPE"}, InvalidRegistration, "registration_authority"),
+        ({"division_code": "999999"}, InvalidRegistration, "division_code"),
+    ],
+)
+def test_bad_registrations_are_refused_and_nothing_is_saved(users, kwargs, error, field):
+    with pytest.raises(error) as err:
+        push(event_id="E-bad", **kwargs)
+    assert field in err.value.details
+    assert not Registration.objects.exists() and not Enterprise.objects.exists()
+    assert not ProcessInstance.objects.filter(case_type="registration_push").exists()
+
+
+def test_unmatched_registration_goes_to_the_claim_pool_and_first_claim_wins(users):
+    registration, _ = push(event_id="E-pool", scope="软件开发；信息技术咨询服务")
+    pool_task = open_task(instance=registration.instance)
+    assert (pool_task.bpmn_id, pool_task.candidate_department) == ("claim_from_pool", "POOL-510800")
+    assert pool_task in selectors.department_queue(users["officer_jy"])
+    assert pool_task in selectors.department_queue(users["officer_wj"])
+    assert pool_task not in selectors.department_queue(users["registrar"])
+
+    do(pool_task, users["officer_jy"], {})
+    with pytest.raises(TaskNotOpen):
+        engine.claim_task(task_id=pool_task.pk, user=users["officer_wj"])
+    feedback_task = open_task(instance=registration.instance)
+    assert (feedback_task.bpmn_id, feedback_task.candidate_department) == ("pool_permit_feedback", "JYJ")
+
+
+def test_feedback_later_than_seven_working_days_after_the_decision_is_flagged(users, officer):
+    sp = officer("510800-SP")
+    with time_machine.travel(PUSHED_AT, tick=False):
+        registration, _ = push(event_id="E-late", scope="餐饮服务")
+        do(open_task(instance=registration.instance), sp, {"claim_decision": "claim"})
+    with time_machine.travel(local(2025, 11, 20, 10, 0), tick=False):
+        do(
+            open_task(instance=registration.instance, bpmn_id="permit_feedback"),
+            sp,
+            {"permit_decision": "refused", "decision_date": "2025-11-07"},
+        )
+    assert PermitFeedback.objects.get(registration=registration).is_late  # due 2025-11-18
+    assert ProcessInstance.objects.get(pk=registration.instance.pk).status == ProcessInstance.Status.COMPLETED
+
+
+def test_granted_permit_needs_its_record_fields(users, officer):
+    sp = officer("510800-SP")
+    registration, _ = push(event_id="E-fields", scope="餐饮服务")
+    do(open_task(instance=registration.instance), sp, {"claim_decision": "claim"})
+    task = open_task(instance=registration.instance, bpmn_id="permit_feedback")
+    engine.claim_task(task_id=task.pk, user=sp)
+    with pytest.raises(InvalidTaskData) as err:
+        engine.complete_task(
+            task_id=task.pk, user=sp, data={"permit_decision": "granted", "decision_date": "2025-11-03"}
+        )
+    assert {"permit_number", "permit_name", "valid_from", "valid_to"} <= set(err.value.details)
