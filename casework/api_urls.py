@@ -1,8 +1,10 @@
 from django.urls import path
 
 from . import api
+from .registration_api import RegistrationIntakeView
 
 urlpatterns = [
+    path("registrations", RegistrationIntakeView.as_view(), name="api-registrations"),
     path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
     path("tasks/<id:task_id>", api.TaskDetailView.as_view(), name="api-task"),
     path("tasks/<id:task_id>/claim", api.TaskActionView.as_view(action="claim"), name="api-task-claim"),

@@ -1,0 +1,79 @@
+"""REST intake for the registrar's system: POST a registration, idempotent by ``event_id``."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import Registration
+from .permissions import has_role
+from .registrations import receive_registration
+
+
+class IsRegistrar(BasePermission):
+    message = "仅登记机关（登记人员）可以推送登记信息"
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_superuser or has_role(user, "registrar")))
+
+
+class RegistrationIn(serializers.Serializer):
+    event_id = serializers.CharField(max_length=100, help_text="登记事件编号（幂等键）")
+    credit_code = serializers.CharField(max_length=40, help_text="统一社会信用代码")
+    name = serializers.CharField(max_length=200, help_text="市场主体名称")
+    business_scope = serializers.CharField(max_length=5000, allow_blank=True, help_text="经营范围")
+    registration_authority = serializers.CharField(max_length=50, help_text="登记机关部门代码")
+    division_code = serializers.RegexField(
+        r"^[0-9]{6}$", required=False, help_text="行政区划代码（默认登记机关所在地）"
+    )
+    registered_on = serializers.DateField(help_text="登记日期")
+    legal_representative = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class RegistrationOut(serializers.ModelSerializer):
+    credit_code = serializers.CharField(source="enterprise.credit_code")
+    credit_code_warning = serializers.CharField(source="enterprise.credit_code_warning")
+    case_id = serializers.IntegerField(source="instance_id")
+
+    class Meta:
+        model = Registration
+        fields = [
+            "id",
+            "event_id",
+            "credit_code",
+            "credit_code_warning",
+            "division_code",
+            "case_id",
+            "routing",
+            "received_at",
+        ]
+
+
+class RegistrationIntakeView(APIView):
+    """201 with the new case and its routing; 200 with the first one if the event was seen."""
+
+    permission_classes = [IsRegistrar]
+
+    @extend_schema(request=RegistrationIn, responses={201: RegistrationOut, 200: RegistrationOut})
+    def post(self, request):
+        body = RegistrationIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        v = body.validated_data
+        registration, created = receive_registration(
+            event_id=v["event_id"],
+            credit_code=v["credit_code"],
+            name=v["name"],
+            business_scope=v["business_scope"],
+            authority_code=v["registration_authority"],
+            division_code=v.get("division_code", ""),
+            registered_on=v["registered_on"],
+            legal_representative=v.get("legal_representative", ""),
+            address=v.get("address", ""),
+            actor=request.user,
+        )
+        return Response(RegistrationOut(registration).data, status=201 if created else 200)

@@ -1,0 +1,70 @@
+"""Registrar-system intake API: idempotent pushes and structured, field-level errors."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from casework.credit_code import make_credit_code
+from casework.models import Registration
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/registrations"
+
+
+@pytest.fixture
+def registrar_api(users):
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=users['registrar']).key}")
+    return client
+
+
+def body(**overrides):
+    data = {
+        "event_id": "REG-20251103-0001",
+        "credit_code": make_credit_code("9", "1", "510800", "MA6C0002"),
+        "name": "广元市某餐饮管理有限公司",
+        "business_scope": "餐饮服务；预包装食品销售",
+        "registration_authority": "SCJG",
+        "registered_on": "2025-11-03",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_push_creates_a_routed_case_and_repeating_it_is_harmless(registrar_api):
+    first = registrar_api.post(URL, body(), format="json")
+    assert first.status_code == 201, first.json()
+    assert [t["department"] for t in first.json()["routing"]["targets"]] == ["510800-SP"]
+    again = registrar_api.post(URL, body(), format="json")
+    assert again.status_code == 200 and again.json()["case_id"] == first.json()["case_id"]
+    assert Registration.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "text"),
+    [
+        ({"credit_code": "91510800MA6C0O02"}, "credit_code", "18 位"),
+        ({"business_scope": ""}, "business_scope", "经营范围"),
+        ({"division_code": "999999"}, "division_code", "999999"),
+        ({"division_code": "51A800"}, "division_code", ""),
+        ({"registration_authority": "WJW"}, "registration_authority", "WJW"),
+        ({"registered_on": "2025-13-40"}, "registered_on", ""),
+    ],
+)
+def test_bad_pushes_get_field_level_errors_and_save_nothing(registrar_api, overrides, field, text):
+    response = registrar_api.post(URL, body(**overrides), format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert field in error["details"]
+    assert text in str(error["details"][field])
+    assert not Registration.objects.exists()
+
+
+def test_only_the_registrar_may_push(users):
+    client = APIClient()
+    client.force_authenticate(users["officer_wj"])
+    response = client.post(URL, body(), format="json")
+    assert response.status_code == 403
+    assert "登记" in response.json()["error"]["message"]
