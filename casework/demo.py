@@ -51,6 +51,40 @@ def seed_accounts() -> None:
         Membership.objects.get_or_create(user=user, department=departments[dept], role=role)
 
 
+DEMO_REGISTRATIONS = [
+    # event id, name, scope, org body
+    (
+        "DEMO-REG-001",
+        "广元市川味餐饮管理有限公司",
+        "餐饮服务；预包装食品销售；会议服务；文化教育培训（不含学历教育）",
+        "MA6D0001",
+    ),
+    ("DEMO-REG-002", "广元市康健口腔诊所有限公司", "口腔诊疗；医疗服务；药品零售", "MA6D0002"),
+    ("DEMO-REG-003", "广元市云帆软件科技有限公司", "软件开发；信息技术咨询服务；数据处理服务", "MA6D0003"),
+]
+
+
+def seed_registrations() -> int:
+    """双告知 demo: pushes matched to departments, and one in the claim pool."""
+    from .credit_code import make_credit_code
+    from .registrations import receive_registration
+
+    registrar = get_user_model().objects.get(username="registrar")
+    created = 0
+    for event_id, name, scope, body in DEMO_REGISTRATIONS:
+        _, new = receive_registration(
+            event_id=event_id,
+            credit_code=make_credit_code("9", "1", "510800", body),
+            name=name,
+            business_scope=scope,
+            authority_code="SCJG",
+            registered_on=timezone.localdate(),
+            actor=registrar,
+        )
+        created += int(new)
+    return created
+
+
 def seed_cases() -> int:
     """A few open cases, one of them an imported backlog item that is already overdue."""
     if ProcessInstance.objects.filter(case_type="demo_claim").exists():

@@ -59,7 +59,17 @@ class ClaimOrReturnForm(TaskForm):
 class ConfirmDepartmentForm(TaskForm):
     """人工确认审批部门: the registrar names the department to push to again."""
 
-    department = forms.CharField(label="审批部门代码", max_length=50)
+    department = forms.CharField(label="重新推送至审批部门", max_length=50, widget=forms.Select)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Department
+
+        kinds = [Department.Kind.APPROVAL, Department.Kind.INDUSTRY]
+        options = Department.objects.filter(kind__in=kinds).order_by("division_code", "code")
+        self.fields["department"].widget.choices = [("", "请选择")] + [
+            (d.code, f"{d.name}（{d.code}）") for d in options
+        ]
 
     def clean_department(self):
         from .models import Department

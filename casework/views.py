@@ -74,6 +74,9 @@ class TaskDetailView(LoginRequiredMixin, View):
         if form is None and form_class is not None:
             form = form_class(human_task=task)
         instance = task.instance
+        registration = (
+            getattr(instance, "registration", None) if instance.case_type == "registration_push" else None
+        )
         return render(
             request,
             "casework/task_detail.html",
@@ -84,6 +87,7 @@ class TaskDetailView(LoginRequiredMixin, View):
                 "timeline": selectors.case_timeline(instance),
                 "escalations": task.escalations.select_related("decided_by").order_by("level"),
                 "parent_task": instance.parent_task,
+                "registration": registration,
                 "now": timezone.now(),
             },
             status=status,

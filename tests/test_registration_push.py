@@ -195,3 +195,20 @@ def test_granted_permit_needs_its_record_fields(users, officer):
             task_id=task.pk, user=sp, data={"permit_decision": "granted", "decision_date": "2025-11-03"}
         )
     assert {"permit_number", "permit_name", "valid_from", "valid_to"} <= set(err.value.details)
+
+
+def test_task_page_shows_the_enterprise_and_why_it_was_pushed(users, client):
+    registration, _ = push(event_id="E-page")
+    task = open_task(instance=registration.instance, candidate_department="JYJ")
+    client.force_login(users["officer_jy"])
+
+    page = client.get(f"/workbench/tasks/{task.pk}/").content.decode()
+
+    assert "广元市某餐饮文化有限公司" in page and registration.enterprise.credit_code in page
+    assert "文化教育培训" in page and "民办学校办学许可" in page
+    assert (
+        client.get(
+            f"/workbench/tasks/{open_task(instance=registration.instance, candidate_department='510800-SP').pk}/"
+        ).status_code
+        == 404
+    )

@@ -62,6 +62,10 @@ AUDIT_LABELS = {
     "incident_retry_failed": "异常重试失败",
     "process_deployed": "流程部署",
     "process_activated": "流程版本启用",
+    "registration_received": "收到登记推送",
+    "enterprise_registered": "市场主体入库",
+    "enterprise_updated": "市场主体更新",
+    "escalation_skipped": "督办升级跳过",
 }
 
 DECISIONS = {"urge": "督办", "excuse": "免责", "violation": "认定效能问题"}
