@@ -110,6 +110,8 @@ def receive_registration(
                 business_key=f"SGZ-{event_id}",
                 title=f"{enterprise.name} · 双告知",
                 actor=actor,
+                subject=(enterprise.name, enterprise.credit_code),
+                area_code=division,
             )
             registration.instance = instance
             registration.save(update_fields=["instance"])

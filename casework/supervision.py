@@ -52,6 +52,8 @@ def escalate_task(task: HumanTask) -> ProcessInstance | None:
         business_key=f"XNDB-{task.pk}",
         title=f"效能督办：{task.case_title} · {task.name}",
         parent_task=task,
+        subject=(task.subject_name, task.subject_code),
+        area_code=task.area_code,
     )
 
 

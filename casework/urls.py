@@ -14,6 +14,7 @@ class WorkbenchApp(Application):
 
     index_path = path("", views.HomeView.as_view(), name="index")
     queue_path = path("queue/", views.TaskListView.as_view(list_name="queue"), name="queue")
+    bulk_claim_path = path("queue/claim/", views.BulkClaimView.as_view(), name="bulk-claim")
     mine_path = path("mine/", views.TaskListView.as_view(list_name="mine"), name="mine")
     overdue_path = path("overdue/", views.TaskListView.as_view(list_name="overdue"), name="overdue")
     done_path = path("done/", views.TaskListView.as_view(list_name="done"), name="done")

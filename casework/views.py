@@ -16,6 +16,7 @@ from processes.errors import EngineError, StepFailed
 from processes.models import HumanTask
 
 from . import selectors
+from .inbox_filters import InboxFilterForm
 from .permissions import has_role, posts
 from .task_forms import form_for
 
@@ -36,7 +37,16 @@ class TaskListView(LoginRequiredMixin, View):
 
     def get(self, request):
         title, selector = LISTS[self.list_name]
-        page = Paginator(selector(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+        filters = InboxFilterForm(data=request.GET or None)
+        default_sort = (
+            "-received" if self.list_name == "done" else ("due" if self.list_name != "queue" else "received")
+        )
+        tasks = (
+            filters.apply(selector(request.user), default_sort=default_sort)
+            if request.GET
+            else selector(request.user)
+        )
+        page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(
             request,
             "casework/task_list.html",
@@ -47,6 +57,8 @@ class TaskListView(LoginRequiredMixin, View):
                 "now": timezone.now(),
                 "counts": selectors.counts(request.user),
                 "has_posts": bool(posts(request.user)),
+                "filters": filters if request.GET else InboxFilterForm(),
+                "query": request.GET.copy(),
             },
         )
 
@@ -175,3 +187,28 @@ class StartDemoCaseView(LoginRequiredMixin, View):
             return self.get(request, form=form, status=422)
         messages.success(request, f"已推送：{instance.title}")
         return HttpResponseRedirect(reverse("workbench:start"))
+
+
+class BulkClaimView(LoginRequiredMixin, View):
+    """批量认领: each task is claimed through the engine, which checks the user's post."""
+
+    def post(self, request):
+        ids = [int(i) for i in request.POST.getlist("task") if i.isdecimal() and len(i) <= 18]
+        claimed, failed = 0, []
+        for task_id in ids:
+            task = selectors.visible_task(request.user, task_id)
+            if task is None:
+                failed.append(f"#{task_id}：任务不存在或您无权查看")
+                continue
+            try:
+                engine.claim_task(task_id=task.pk, user=request.user)
+                claimed += 1
+            except EngineError as exc:
+                failed.append(f"{task.subject_name or task.case_title}：{exc.message}")
+        if claimed:
+            messages.success(request, f"已认领 {claimed} 件")
+        for line in failed:
+            messages.error(request, line)
+        if not ids:
+            messages.error(request, "请先勾选要认领的任务")
+        return HttpResponseRedirect(reverse("workbench:queue"))

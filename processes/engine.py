@@ -126,6 +126,9 @@ def _sync_tasks(instance: ProcessInstance, wf) -> list[tuple[HumanTask, dict]]:
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
             case_type=instance.case_type,
             case_title=instance.title,
+            subject_name=instance.subject_name,
+            subject_code=instance.subject_code,
+            area_code=instance.area_code,
             candidate_department=department,
             candidate_role=role,
             due_at=task_due_at(task),
@@ -247,6 +250,8 @@ def start_process(
     title: str = "",
     actor=None,
     parent_task: HumanTask | None = None,
+    subject: tuple[str, str] = ("", ""),
+    area_code: str = "",
 ) -> ProcessInstance:
     """Start a case on the active version of process ``key``.
 
@@ -266,6 +271,9 @@ def start_process(
             state=dumps(wf),
             parent_task=parent_task,
             started_by=actor,
+            subject_name=subject[0],
+            subject_code=subject[1],
+            area_code=area_code,
         )
         record(
             "instance_started",

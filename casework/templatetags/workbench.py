@@ -1,6 +1,7 @@
 """Labels for codes shown in inbox rows, from small cached lookup tables (no per-row joins)."""
 
 import time
+from datetime import timedelta
 
 from django import template
 
@@ -98,3 +99,27 @@ def audit_detail(event) -> str:
         if data.get("reason"):
             parts.append(f"理由：{data['reason']}")
     return "；".join(parts)
+
+
+@register.filter
+def due_label(due_at) -> str:
+    """剩余 N 个工作日 / 今日到期 / 已超期 N 天, counted on the business calendar."""
+    from django.utils import timezone
+
+    from processes.business_calendar import CalendarNotCovered, is_workday
+
+    if due_at is None:
+        return "—"
+    today, due = timezone.localdate(), timezone.localtime(due_at).date()
+    if due < today:
+        return f"已超期 {(today - due).days} 天"
+    if due == today:
+        return "今日到期"
+    try:
+        left, day = 0, today
+        while day < due:
+            day += timedelta(days=1)
+            left += is_workday(day)
+    except CalendarNotCovered:
+        return f"{due:%Y-%m-%d} 到期"
+    return f"剩余 {left} 个工作日"

@@ -20,6 +20,9 @@ class HumanTask(models.Model):
     name = models.CharField("任务名称", max_length=300)
     case_type = models.CharField("案件类型", max_length=100)
     case_title = models.CharField("案件标题", max_length=300, blank=True)
+    subject_name = models.CharField("案件对象", max_length=200, blank=True, help_text="如市场主体名称")
+    subject_code = models.CharField("对象代码", max_length=50, blank=True, help_text="如统一社会信用代码")
+    area_code = models.CharField("行政区划", max_length=6, blank=True)
     candidate_department = models.CharField("候选部门", max_length=100)
     candidate_role = models.CharField("候选角色", max_length=50)
     assignee = models.ForeignKey(
@@ -51,6 +54,7 @@ class HumanTask(models.Model):
             models.Index(fields=["assignee", "state", "created_at"], name="task_mine"),
             models.Index(fields=["candidate_department", "state", "due_at"], name="task_due"),
             models.Index(fields=["instance", "state"], name="task_instance"),
+            models.Index(fields=["subject_code"], name="task_subject_code"),
         ]
 
     def __str__(self) -> str:

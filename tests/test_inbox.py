@@ -1,0 +1,87 @@
+"""The officer inbox: filters, search, sort, working days left, bulk claim."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.contrib.messages import get_messages
+
+from casework.credit_code import make_credit_code
+from casework.registrations import receive_registration
+from casework.templatetags.workbench import due_label
+from processes.models import HumanTask
+
+from .conftest import local
+
+pytestmark = pytest.mark.django_db
+
+NOW = local(2025, 11, 5, 10, 0)  # Wednesday
+
+
+def register(event_id, name, scope, body):
+    return receive_registration(
+        event_id=event_id,
+        credit_code=make_credit_code("9", "1", "510800", body),
+        name=name,
+        business_scope=scope,
+        authority_code="SCJG",
+        registered_on=date(2025, 11, 5),
+    )[0]
+
+
+@pytest.fixture
+def inbox(users, start_case):
+    with time_machine.travel(local(2025, 10, 9, 10, 0), tick=False):
+        start_case(department="WJW", deadline_workdays=3, title="旧事项")
+    with time_machine.travel(NOW, tick=False):
+        clinic = register("I-1", "广元市康健口腔诊所有限公司", "口腔诊疗", "MA6E0001")
+        pharmacy = register("I-2", "广元市百姓大药房有限公司", "药品零售；医疗服务", "MA6E0002")
+    return {"clinic": clinic, "pharmacy": pharmacy}
+
+
+def rows(client, **params):
+    response = client.get("/workbench/queue/", params)
+    return [t.subject_name or t.case_title for t in response.context["page"]]
+
+
+def test_search_by_name_or_code_and_filter_by_type(inbox, users, client):
+    client.force_login(users["officer_wj"])
+    with time_machine.travel(NOW, tick=False):
+        assert sorted(rows(client)) == ["广元市康健口腔诊所有限公司", "广元市百姓大药房有限公司", "旧事项"]
+        assert rows(client, q="口腔") == ["广元市康健口腔诊所有限公司"]
+        assert rows(client, q=inbox["pharmacy"].enterprise.credit_code) == ["广元市百姓大药房有限公司"]
+        assert rows(client, case_type="demo_claim") == ["旧事项"]
+        assert rows(client, due="overdue") == ["旧事项"]
+        assert rows(client, area="510800", sort="-received")[0] in {
+            "广元市康健口腔诊所有限公司",
+            "广元市百姓大药房有限公司",
+        }
+        assert rows(client, received_from="2025-11-05") == [
+            "广元市康健口腔诊所有限公司",
+            "广元市百姓大药房有限公司",
+        ]
+
+
+def test_working_days_left_follow_the_calendar():
+    with time_machine.travel(NOW, tick=False):
+        assert due_label(local(2025, 11, 12, 23, 59, 59)) == "剩余 5 个工作日"
+        assert due_label(local(2025, 11, 5, 23, 59, 59)) == "今日到期"
+        assert due_label(local(2025, 11, 1, 23, 59, 59)) == "已超期 4 天"
+
+
+def test_bulk_claim_takes_what_the_officer_may_take_and_reports_the_rest(inbox, users, client):
+    mine = list(
+        HumanTask.objects.filter(candidate_department="WJW", state="open").values_list("pk", flat=True)
+    )
+    foreign = HumanTask.objects.get(candidate_department="510800-SP").pk
+    client.force_login(users["officer_wj"])
+
+    response = client.post("/workbench/queue/claim/", {"task": [*map(str, mine), str(foreign)]})
+
+    assert response.status_code == 302
+    assert set(HumanTask.objects.filter(assignee=users["officer_wj"]).values_list("pk", flat=True)) == set(
+        mine
+    )
+    assert HumanTask.objects.get(pk=foreign).assignee is None
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert f"已认领 {len(mine)} 件" in texts and any("无权" in t for t in texts)
