@@ -26,5 +26,11 @@ class WorkbenchApp(Application):
     complete_path = path(
         "tasks/<id:task_id>/complete/", views.TaskActionView.as_view(action="complete"), name="complete"
     )
+    notice_path = path(
+        "registrations/<id:registration_id>/notice/", views.NoticeView.as_view(), name="notice"
+    )
+    notice_pdf_path = path(
+        "registrations/<id:registration_id>/notice.pdf", views.NoticePdfView.as_view(), name="notice-pdf"
+    )
     escalations_path = path("escalations/", views.EscalationListView.as_view(), name="escalations")
     start_path = path("start/", views.StartDemoCaseView.as_view(), name="start")

@@ -212,3 +212,53 @@ class BulkClaimView(LoginRequiredMixin, View):
         if not ids:
             messages.error(request, "请先勾选要认领的任务")
         return HttpResponseRedirect(reverse("workbench:queue"))
+
+
+def _notice_registration(request, registration_id: int):
+    """The registrar of the registering authority (or a process admin) may print its 告知书."""
+    from .models import Registration
+    from .permissions import is_process_admin
+
+    registration = (
+        Registration.objects.select_related("enterprise", "registration_authority")
+        .filter(pk=registration_id)
+        .first()
+    )
+    if registration is None or not (
+        (registration.registration_authority.code, "registrar") in posts(request.user)
+        or is_process_admin(request.user)
+    ):
+        raise Http404("登记不存在或您无权查看")
+    return registration
+
+
+class NoticeView(LoginRequiredMixin, View):
+    """告知书 as a printable page."""
+
+    def get(self, request, registration_id: int):
+        from .notice import notice_lines, notice_text
+
+        registration = _notice_registration(request, registration_id)
+        return render(
+            request,
+            "casework/notice.html",
+            {
+                "registration": registration,
+                "text": notice_text(registration),
+                "lines": notice_lines(registration),
+            },
+        )
+
+
+class NoticePdfView(LoginRequiredMixin, View):
+    def get(self, request, registration_id: int):
+        from django.http import HttpResponse
+
+        from .notice import render_notice_pdf
+
+        registration = _notice_registration(request, registration_id)
+        response = HttpResponse(render_notice_pdf(registration), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="notice-{registration.enterprise.credit_code}.pdf"'
+        )
+        return response

@@ -212,3 +212,26 @@ def test_task_page_shows_the_enterprise_and_why_it_was_pushed(users, client):
         ).status_code
         == 404
     )
+
+
+def test_registrar_prints_the_notice_as_a_page_and_a_pdf(users, client):
+    registration, _ = push(event_id="E-notice")
+    client.force_login(users["registrar"])
+
+    page = client.get(f"/workbench/registrations/{registration.pk}/notice/").content.decode()
+    assert "市场主体后置审批事项告知书" in page and "广元市某餐饮文化有限公司" in page
+    assert "食品经营许可" in page and "民办学校办学许可" in page and "广元市教育局" in page
+
+    pdf = client.get(f"/workbench/registrations/{registration.pk}/notice.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and b"STSong-Light" in pdf.content
+
+    client.force_login(users["officer_wj"])
+    assert client.get(f"/workbench/registrations/{registration.pk}/notice/").status_code == 404
+
+
+def test_notice_for_an_unmatched_scope_says_no_approval_is_needed(users, client):
+    registration, _ = push(event_id="E-notice-none", scope="软件开发")
+    client.force_login(users["registrar"])
+    page = client.get(f"/workbench/registrations/{registration.pk}/notice/").content.decode()
+    assert "未涉及《后置审批事项目录》所列事项" in page
