@@ -26,6 +26,9 @@ class WorkbenchApp(Application):
     complete_path = path(
         "tasks/<id:task_id>/complete/", views.TaskActionView.as_view(action="complete"), name="complete"
     )
+    registration_entry_path = path(
+        "registrations/new/", views.RegistrationEntryView.as_view(), name="registration-entry"
+    )
     notice_path = path(
         "registrations/<id:registration_id>/notice/", views.NoticeView.as_view(), name="notice"
     )

@@ -262,3 +262,82 @@ class NoticePdfView(LoginRequiredMixin, View):
             f'inline; filename="notice-{registration.enterprise.credit_code}.pdf"'
         )
         return response
+
+
+def _registrar_department(user):
+    from .models import Department
+
+    codes = [code for code, role in posts(user) if role == "registrar"]
+    department = (
+        Department.objects.filter(code__in=codes, kind=Department.Kind.REGISTRAR).order_by("code").first()
+    )
+    if department is None:
+        raise Http404("仅登记机关的登记人员可以录入登记信息")
+    return department
+
+
+class RegistrationEntryView(LoginRequiredMixin, View):
+    """登记推送录入: one registration by hand, or an Excel batch with a row-level report."""
+
+    def get(self, request, form=None, upload=None, results=None, status: int = 200):
+        from .registration_import import COLUMNS, ImportForm, RegistrationForm
+
+        authority = _registrar_department(request.user)
+        return render(
+            request,
+            "casework/registration_entry.html",
+            {
+                "title": "登记推送录入",
+                "authority": authority,
+                "form": form or RegistrationForm(),
+                "upload": upload or ImportForm(),
+                "results": results,
+                "columns": COLUMNS,
+            },
+            status=status,
+        )
+
+    def post(self, request):
+        from .enterprises import InvalidEnterprise
+        from .registration_import import ImportForm, RegistrationForm, import_registrations, manual_event_id
+        from .registrations import InvalidRegistration, receive_registration
+
+        authority = _registrar_department(request.user)
+        if "file" in request.FILES:
+            upload = ImportForm(data=request.POST, files=request.FILES)
+            if not upload.is_valid():
+                return self.get(request, upload=upload, status=422)
+            try:
+                results = import_registrations(
+                    content=request.FILES["file"].read(), authority=authority, actor=request.user
+                )
+            except EngineError as exc:
+                upload.add_error("file", exc.message)
+                return self.get(request, upload=upload, status=422)
+            return self.get(request, results=results)
+        form = RegistrationForm(data=request.POST)
+        if not form.is_valid():
+            return self.get(request, form=form, status=422)
+        v = form.cleaned_data
+        try:
+            registration, created = receive_registration(
+                event_id=v["event_id"] or manual_event_id(),
+                credit_code=v["credit_code"],
+                name=v["name"],
+                business_scope=v["business_scope"],
+                authority_code=authority.code,
+                registered_on=v["registered_on"],
+                legal_representative=v["legal_representative"],
+                address=v["address"],
+                source="form",
+                actor=request.user,
+            )
+        except (InvalidRegistration, InvalidEnterprise) as exc:
+            for field, problems in exc.details.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+            return self.get(request, form=form, status=422)
+        messages.success(
+            request, f"已接收：{registration.enterprise.name}" + ("" if created else "（该事件已接收过）")
+        )
+        return HttpResponseRedirect(reverse("workbench:notice", args=[registration.pk]))

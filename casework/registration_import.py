@@ -1,0 +1,118 @@
+"""Registrations entered by hand or imported from Excel, with a row-level report."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django import forms
+from django.utils import timezone
+
+from processes.errors import EngineError
+
+from .models import Department, Registration
+from .registrations import receive_registration
+
+COLUMNS = ["登记事件编号", "统一社会信用代码", "名称", "经营范围", "登记日期", "法定代表人", "住所"]
+MAX_ROWS = 5000
+
+
+class RegistrationForm(forms.Form):
+    """人工录入 one registration (the authority is the registrar's own department)."""
+
+    event_id = forms.CharField(
+        label="登记事件编号", max_length=100, required=False, help_text="留空则自动生成"
+    )
+    credit_code = forms.CharField(label="统一社会信用代码", max_length=40)
+    name = forms.CharField(label="市场主体名称", max_length=200)
+    business_scope = forms.CharField(
+        label="经营范围", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    registered_on = forms.DateField(label="登记日期", widget=forms.DateInput(attrs={"type": "date"}))
+    legal_representative = forms.CharField(label="法定代表人/经营者", max_length=100, required=False)
+    address = forms.CharField(label="住所/经营场所", max_length=300, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Excel 文件（.xlsx）", help_text="第一行为表头：" + "、".join(COLUMNS))
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: int
+    event_id: str
+    outcome: str  # 新建 / 重复 / 失败
+    detail: str
+
+
+def _cell_date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def import_registrations(*, content: bytes, authority: Department, actor) -> list[RowResult]:
+    """One result per data row; every row stands alone (a bad row never blocks the others)."""
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+    except Exception as exc:  # noqa: BLE001 - any unreadable upload is the same user error
+        raise EngineError("无法读取该文件，请上传 .xlsx 格式的 Excel 文件") from exc
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(c).strip() if c is not None else "" for c in next(rows, [])]
+    missing = [c for c in COLUMNS[:5] if c not in header]
+    if missing:
+        raise EngineError(
+            f"表头缺少列：{'、'.join(missing)}", details={"file": [f"缺少列：{c}" for c in missing]}
+        )
+    index = {name: header.index(name) for name in COLUMNS if name in header}
+    results = []
+    for number, values in enumerate(rows, start=2):
+        if number - 1 > MAX_ROWS:
+            results.append(RowResult(number, "", "失败", f"单次最多导入 {MAX_ROWS} 行，其余未处理"))
+            break
+        if values is None or all(v in (None, "") for v in values):
+            continue
+
+        def cell(name: str, row=values) -> str:
+            i = index.get(name)
+            value = row[i] if i is not None and i < len(row) else None
+            return "" if value is None else str(value).strip()
+
+        event_id = cell("登记事件编号")
+        registered_on = _cell_date(values[index["登记日期"]] if index["登记日期"] < len(values) else None)
+        if not event_id or registered_on is None:
+            reason = "缺少登记事件编号" if not event_id else "登记日期无效，应为日期或 YYYY-MM-DD"
+            results.append(RowResult(number, event_id, "失败", reason))
+            continue
+        try:
+            _, created = receive_registration(
+                event_id=event_id,
+                credit_code=cell("统一社会信用代码"),
+                name=cell("名称"),
+                business_scope=cell("经营范围"),
+                authority_code=authority.code,
+                registered_on=registered_on,
+                legal_representative=cell("法定代表人"),
+                address=cell("住所"),
+                source=Registration.Source.EXCEL,
+                actor=actor,
+            )
+        except EngineError as exc:
+            results.append(RowResult(number, event_id, "失败", exc.message))
+            continue
+        results.append(RowResult(number, event_id, "新建" if created else "重复", ""))
+    return results
+
+
+def manual_event_id() -> str:
+    return f"MANUAL-{timezone.now():%Y%m%d%H%M%S%f}"

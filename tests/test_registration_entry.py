@@ -1,0 +1,121 @@
+"""Registrars enter registrations by hand or import an Excel batch with a row-level report."""
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+
+from casework.credit_code import make_credit_code
+from casework.models import Registration
+from casework.registration_import import COLUMNS
+
+pytestmark = pytest.mark.django_db
+
+URL = "/workbench/registrations/new/"
+
+
+def workbook(rows) -> io.BytesIO:
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append(COLUMNS)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    buffer.name = "登记.xlsx"
+    return buffer
+
+
+def test_manual_entry_starts_the_case_and_opens_the_notice(users, client):
+    client.force_login(users["registrar"])
+    response = client.post(
+        URL,
+        {
+            "credit_code": make_credit_code("9", "2", "510800", "MA6F0001"),
+            "name": "广元市王记面馆",
+            "business_scope": "餐饮服务",
+            "registered_on": "2025-11-05",
+        },
+    )
+    registration = Registration.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(
+        f"/registrations/{registration.pk}/notice/"
+    )
+    assert registration.source == "form" and registration.event_id.startswith("MANUAL-")
+
+
+def test_manual_entry_shows_the_credit_code_problem_on_its_field(users, client):
+    client.force_login(users["registrar"])
+    response = client.post(
+        URL,
+        {
+            "credit_code": "91510800MA6F0O01",
+            "name": "某店",
+            "business_scope": "餐饮服务",
+            "registered_on": "2025-11-05",
+        },
+    )
+    assert response.status_code == 422
+    assert "18 位" in str(response.context["form"].errors["credit_code"])
+    assert not Registration.objects.exists()
+
+
+def test_officers_cannot_enter_registrations(users, client):
+    client.force_login(users["officer_wj"])
+    assert client.get(URL).status_code == 404
+
+
+def test_excel_import_reports_each_row(users, client):
+    good = make_credit_code("9", "1", "510800", "MA6F0002")
+    upload = workbook(
+        [
+            ["X-1", good, "广元市甲公司", "药品零售", date(2025, 11, 5), "张三", "利州区"],
+            ["X-1", good, "广元市甲公司", "药品零售", "2025-11-05", "", ""],
+            ["X-2", "123", "广元市乙公司", "餐饮服务", "2025-11-05", "", ""],
+            [
+                "X-3",
+                make_credit_code("9", "1", "510800", "MA6F0003"),
+                "广元市丙公司",
+                "",
+                "2025-11-05",
+                "",
+                "",
+            ],
+            [
+                "X-4",
+                make_credit_code("9", "1", "510800", "MA6F0004"),
+                "广元市丁公司",
+                "餐饮服务",
+                "下周",
+                "",
+                "",
+            ],
+            [None, None, None, None, None, None, None],
+        ]
+    )
+    client.force_login(users["registrar"])
+
+    response = client.post(URL, {"file": upload})
+
+    report = [(r.row, r.event_id, r.outcome) for r in response.context["results"]]
+    assert report == [
+        (2, "X-1", "新建"),
+        (3, "X-1", "重复"),
+        (4, "X-2", "失败"),
+        (5, "X-3", "失败"),
+        (6, "X-4", "失败"),
+    ]
+    reasons = {r.event_id: r.detail for r in response.context["results"] if r.outcome == "失败"}
+    assert "18 位" in reasons["X-2"] and "经营范围" in reasons["X-3"] and "登记日期" in reasons["X-4"]
+    assert list(Registration.objects.values_list("event_id", "source")) == [("X-1", "excel")]
+
+
+def test_a_file_that_is_not_excel_is_refused_clearly(users, client):
+    client.force_login(users["registrar"])
+    bad = io.BytesIO(b"not a spreadsheet")
+    bad.name = "登记.xlsx"
+    response = client.post(URL, {"file": bad})
+    assert response.status_code == 422
+    assert "无法读取" in str(response.context["upload"].errors["file"])
