@@ -19,6 +19,7 @@ class WorkbenchApp(Application):
     overdue_path = path("overdue/", views.TaskListView.as_view(list_name="overdue"), name="overdue")
     done_path = path("done/", views.TaskListView.as_view(list_name="done"), name="done")
     task_path = path("tasks/<id:task_id>/", views.TaskDetailView.as_view(), name="task")
+    diagram_path = path("tasks/<id:task_id>/diagram.bpmn", views.TaskDiagramView.as_view(), name="diagram")
     claim_path = path("tasks/<id:task_id>/claim/", views.TaskActionView.as_view(action="claim"), name="claim")
     release_path = path(
         "tasks/<id:task_id>/release/", views.TaskActionView.as_view(action="release"), name="release"

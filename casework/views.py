@@ -100,6 +100,9 @@ class TaskDetailView(LoginRequiredMixin, View):
                 "escalations": task.escalations.select_related("decided_by").order_by("level"),
                 "parent_task": instance.parent_task,
                 "registration": registration,
+                "current_steps": ",".join(
+                    instance.human_tasks.filter(state=HumanTask.State.OPEN).values_list("bpmn_id", flat=True)
+                ),
                 "now": timezone.now(),
             },
             status=status,
@@ -341,3 +344,15 @@ class RegistrationEntryView(LoginRequiredMixin, View):
             request, f"已接收：{registration.enterprise.name}" + ("" if created else "（该事件已接收过）")
         )
         return HttpResponseRedirect(reverse("workbench:notice", args=[registration.pk]))
+
+
+class TaskDiagramView(LoginRequiredMixin, View):
+    """The BPMN XML of the task's process version, for the diagram on the task page."""
+
+    def get(self, request, task_id: int):
+        from django.http import HttpResponse
+
+        task = _task_or_404(request, task_id)
+        return HttpResponse(
+            task.instance.process_version.bpmn_xml, content_type="application/xml; charset=utf-8"
+        )

@@ -115,7 +115,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
+# Front-end libraries come from npm (package.json, installed by ./dev setup) and are served
+# from our own static files: nothing loads from a CDN.
+STATICFILES_DIRS = [("vendor/bpmn-js", BASE_DIR / "node_modules" / "bpmn-js" / "dist")]
 
 # viewflow: no auto-appended middlewares (Turbo would turn 200 form answers into 422).
 VIEWFLOW = {"AUTOREGISTER": False}

@@ -235,3 +235,20 @@ def test_notice_for_an_unmatched_scope_says_no_approval_is_needed(users, client)
     client.force_login(users["registrar"])
     page = client.get(f"/workbench/registrations/{registration.pk}/notice/").content.decode()
     assert "未涉及《后置审批事项目录》所列事项" in page
+
+
+def test_task_page_draws_the_process_with_its_open_steps(users, client):
+    from django.contrib.staticfiles import finders
+
+    registration, _ = push(event_id="E-diagram")
+    task = open_task(instance=registration.instance, candidate_department="JYJ")
+    client.force_login(users["officer_jy"])
+
+    page = client.get(f"/workbench/tasks/{task.pk}/").content.decode()
+    assert 'data-current="claim_or_return,claim_or_return"' in page
+    assert "vendor/bpmn-js/bpmn-navigated-viewer.production.min.js" in page
+    assert finders.find("vendor/bpmn-js/bpmn-navigated-viewer.production.min.js"), "run ./dev setup (npm ci)"
+    xml = client.get(f"/workbench/tasks/{task.pk}/diagram.bpmn")
+    assert xml["Content-Type"].startswith("application/xml") and b'id="claim_or_return"' in xml.content
+    client.force_login(users["officer_wj"])
+    assert client.get(f"/workbench/tasks/{task.pk}/diagram.bpmn").status_code == 404
