@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -88,3 +90,53 @@ def close_stray_postgres_sessions(django_db_setup, django_db_blocker):
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+# --- browser tests -------------------------------------------------------------------------
+
+BROWSER_NOW = local(2025, 10, 15, 9, 0)  # a Wednesday after 国庆, inside the bundled calendar
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def launch_chromium(monkeypatch):
+    """``browser = launch_chromium()`` at the start of a test: a headless Debian chromium.
+
+    Launched from the test itself so that a missing binary makes the test FAIL (CI installs
+    chromium) rather than skip or error in setup.
+    """
+    # Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with ExitStack() as cleanup:
+
+        def launch():
+            executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+            if not Path(executable).is_file():
+                pytest.fail(
+                    f"chromium not found at {executable!r}: install Debian's chromium package "
+                    "(apt-get install chromium) or point CHROMIUM_PATH at a chromium binary",
+                    pytrace=False,
+                )
+            from playwright.sync_api import sync_playwright
+
+            playwright = cleanup.enter_context(sync_playwright())
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            cleanup.callback(browser.close)
+            return browser
+
+        yield launch
+
+
+@pytest.fixture
+def frozen_clock():
+    """Pin the clock (ticking) for the test and for the live server thread."""
+    with time_machine.travel(BROWSER_NOW, tick=True):
+        yield

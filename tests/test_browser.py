@@ -8,14 +8,11 @@ today's date.
 
 from __future__ import annotations
 
-import os
 import re
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from casework.models import Escalation
@@ -42,42 +39,6 @@ TIMEOUT_MS = 15_000
 NOW = local(2025, 10, 15, 9, 0)
 #: Django's own wording or the project's login template's.
 LOGIN_ERROR = re.compile("用户名或密码不正确|正确的用户名和密码")
-
-
-@pytest.fixture
-def launch_chromium(monkeypatch):
-    """``browser = launch_chromium()`` at the start of a test: a headless Debian chromium.
-
-    Launched from the test itself so that a missing binary makes the test FAIL (CI installs
-    chromium) rather than skip or error in setup.
-    """
-    # Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with ExitStack() as cleanup:
-
-        def launch():
-            executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-            if not Path(executable).is_file():
-                pytest.fail(
-                    f"chromium not found at {executable!r}: install Debian's chromium package "
-                    "(apt-get install chromium) or point CHROMIUM_PATH at a chromium binary",
-                    pytrace=False,
-                )
-            from playwright.sync_api import sync_playwright
-
-            playwright = cleanup.enter_context(sync_playwright())
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            cleanup.callback(browser.close)
-            return browser
-
-        yield launch
-
-
-@pytest.fixture
-def frozen_clock():
-    """Pin the clock (ticking) for the test and for the live server thread."""
-    with time_machine.travel(NOW, tick=True):
-        yield
 
 
 @pytest.fixture
