@@ -19,24 +19,15 @@ from casework.models import Escalation
 from notifications.models import Notification
 from processes.models import HumanTask
 
-from .conftest import local
+from .conftest import BROWSER_NOW, local
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "demo12345"
 SCREENSHOT_DIR = Path(__file__).resolve().parents[1] / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 15_000
 #: Wednesday 2025-10-15 09:00 Beijing time: after the 国庆 holidays, well inside the calendar data.
-NOW = local(2025, 10, 15, 9, 0)
+NOW = BROWSER_NOW
 #: Django's own wording or the project's login template's.
 LOGIN_ERROR = re.compile("用户名或密码不正确|正确的用户名和密码")
 
