@@ -15,6 +15,7 @@ from processes.api.errors import error_response
 from processes.models import HumanTask
 
 from . import selectors
+from .inbox_filters import InboxFilterForm
 
 
 class HumanTaskSerializer(serializers.ModelSerializer):
@@ -27,6 +28,9 @@ class HumanTaskSerializer(serializers.ModelSerializer):
             "instance_id",
             "case_type",
             "case_title",
+            "subject_name",
+            "subject_code",
+            "area_code",
             "bpmn_id",
             "name",
             "candidate_department",
@@ -68,8 +72,11 @@ class TaskListView(APIView):
             return error_response(
                 400, "invalid_parameter", f"未知的列表：{name}", {"list": f"可选值：{', '.join(LISTS)}"}
             )
+        filters = InboxFilterForm(data=request.query_params)
+        if request.query_params.keys() - {"list", "page", "page_size"} and not filters.is_valid():
+            return error_response(400, "invalid_parameter", "筛选条件有误", filters.errors.get_json_data())
         paginator = TaskPage()
-        page = paginator.paginate_queryset(LISTS[name](request.user), request, view=self)
+        page = paginator.paginate_queryset(filters.apply(LISTS[name](request.user)), request, view=self)
         return paginator.get_paginated_response(HumanTaskSerializer(page, many=True).data)
 
 

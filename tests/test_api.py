@@ -423,3 +423,28 @@ def test_officers_cannot_administer_cases(api, start_case, action):
     _error(response, 403, "permission_denied")
     instance.refresh_from_db()
     assert instance.status == ProcessInstance.Status.RUNNING
+
+
+def test_task_list_api_filters_like_the_inbox(api, start_case, users):
+    from datetime import date
+
+    from casework.credit_code import make_credit_code
+    from casework.registrations import receive_registration
+
+    start_case()
+    receive_registration(
+        event_id="API-F1",
+        credit_code=make_credit_code("9", "1", "510800", "MA6H0001"),
+        name="广元市仁心诊所",
+        business_scope="诊所服务",
+        authority_code="SCJG",
+        registered_on=date(2025, 11, 5),
+    )
+    client = api("officer_wj")
+    rows = client.get("/api/v1/tasks/", {"list": "queue", "q": "仁心"}).json()["results"]
+    assert [(r["subject_name"], r["case_type"]) for r in rows] == [("广元市仁心诊所", "registration_push")]
+    assert (
+        len(client.get("/api/v1/tasks/", {"list": "queue", "case_type": "demo_claim"}).json()["results"]) == 1
+    )
+    bad = client.get("/api/v1/tasks/", {"list": "queue", "received_from": "昨天"})
+    assert bad.status_code == 400 and "received_from" in bad.json()["error"]["details"]
