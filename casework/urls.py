@@ -30,6 +30,7 @@ class WorkbenchApp(Application):
     registration_entry_path = path(
         "registrations/new/", views.RegistrationEntryView.as_view(), name="registration-entry"
     )
+    catalogue_path = path("catalogue/", views.CatalogueView.as_view(), name="catalogue")
     notice_path = path(
         "registrations/<id:registration_id>/notice/", views.NoticeView.as_view(), name="notice"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -356,3 +357,48 @@ class TaskDiagramView(LoginRequiredMixin, View):
         return HttpResponse(
             task.instance.process_version.bpmn_xml, content_type="application/xml; charset=utf-8"
         )
+
+
+class CatalogueView(LoginRequiredMixin, View):
+    """后置审批事项目录 for process admins: browse, search, import from Excel; edit in the admin."""
+
+    def _guard(self, request):
+        from .permissions import is_process_admin
+
+        if not is_process_admin(request.user):
+            raise Http404("仅流程管理员可以维护审批事项目录")
+
+    def get(self, request, results=None, error: str = "", status: int = 200):
+        from .catalogue_import import COLUMNS
+        from .models import ApprovalItem
+
+        self._guard(request)
+        items = ApprovalItem.objects.select_related("sector").order_by("code")
+        if q := request.GET.get("q", "").strip():
+            items = items.filter(Q(name__icontains=q) | Q(keywords__icontains=q) | Q(code__icontains=q))
+        return render(
+            request,
+            "casework/catalogue.html",
+            {
+                "title": "后置审批事项目录",
+                "items": items,
+                "q": q,
+                "results": results,
+                "error": error,
+                "columns": COLUMNS,
+            },
+            status=status,
+        )
+
+    def post(self, request):
+        from .catalogue_import import import_catalogue
+
+        self._guard(request)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return self.get(request, error="请选择要导入的 Excel 文件", status=422)
+        try:
+            results = import_catalogue(content=upload.read(), actor=request.user)
+        except EngineError as exc:
+            return self.get(request, error=exc.message, status=422)
+        return self.get(request, results=results)
