@@ -162,6 +162,7 @@ def seed_master_data() -> None:
         sectors[code], _ = Sector.objects.update_or_create(code=code, defaults={"name": name})
     area_names = {code: name for code, name, _ in DIVISIONS}
     registrars: dict[str, Department] = {}
+    by_area: dict[tuple[str, str], Department] = {}
     for division, area, level in DIVISIONS:
         parent_division = division[:2] + "0000" if level == Department.Level.CITY else division[:4] + "00"
         for sector in _sectors_for(division, level):
@@ -182,9 +183,11 @@ def seed_master_data() -> None:
                     "division_code": division,
                     "level": level,
                     "sector": sectors[sector],
-                    "parent": registrars.get(parent_division) if sector == "SCJG" else None,
+                    # The same sector one level up; a department without one reports to the registrar there.
+                    "parent": by_area.get((parent_division, sector)) or registrars.get(parent_division),
                 },
             )
+            by_area[(division, sector)] = department
             if sector == "SCJG":
                 registrars[division] = department
     # Keep the demo's short names for 广元市 卫健/教育 readable with the city prefix.

@@ -31,6 +31,9 @@ class RegistrationIn(serializers.Serializer):
         r"^[0-9]{6}$", required=False, help_text="行政区划代码（默认登记机关所在地）"
     )
     registered_on = serializers.DateField(help_text="登记日期")
+    registration_number = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="旧 15 位注册号（可选）"
+    )
     legal_representative = serializers.CharField(max_length=100, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
@@ -74,6 +77,7 @@ class RegistrationIntakeView(APIView):
             registered_on=v["registered_on"],
             legal_representative=v.get("legal_representative", ""),
             address=v.get("address", ""),
+            registration_number=v.get("registration_number", ""),
             actor=request.user,
         )
         return Response(RegistrationOut(registration).data, status=201 if created else 200)

@@ -45,6 +45,7 @@ def receive_registration(
     division_code: str = "",
     legal_representative: str = "",
     address: str = "",
+    registration_number: str = "",
     source: str = Registration.Source.API,
     actor=None,
 ) -> tuple[Registration, bool]:
@@ -83,6 +84,7 @@ def receive_registration(
                 address=address,
                 business_scope=business_scope,
                 established_on=registered_on,
+                registration_number=registration_number,
             )
             registration = Registration.objects.create(
                 event_id=event_id,

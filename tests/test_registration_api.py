@@ -68,3 +68,22 @@ def test_only_the_registrar_may_push(users):
     response = client.post(URL, body(), format="json")
     assert response.status_code == 403
     assert "登记" in response.json()["error"]["message"]
+
+
+def test_legacy_registration_number_is_kept_and_checked(registrar_api):
+    from casework.credit_code import expected_registration_check_digit
+    from casework.models import Enterprise
+
+    number = "51080200000001" + expected_registration_check_digit("51080200000001")
+    ok = registrar_api.post(URL, body(event_id="R-legacy", registration_number=number), format="json")
+    assert ok.status_code == 201
+    assert Enterprise.objects.get().registration_number == number
+    bad = registrar_api.post(
+        URL,
+        body(
+            event_id="R-legacy-2",
+            registration_number="5108020000001",  # 13 digits: malformed, not just a failing check digit
+        ),
+        format="json",
+    )
+    assert bad.status_code == 400 and "registration_number" in bad.json()["error"]["details"]

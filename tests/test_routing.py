@@ -92,3 +92,13 @@ def test_seed_builds_the_hierarchy_and_is_idempotent(catalogue):
     assert county_registrar.parent.parent.code == "510000-SCJG"
     assert Department.objects.filter(division_code="510800", kind=Department.Kind.APPROVAL).count() >= 20
     assert ApprovalItem.objects.count() == 30
+
+
+def test_every_department_sits_in_the_hierarchy(catalogue):
+    assert Department.objects.get(code="510802-WJ").parent.code == "WJW"
+    assert Department.objects.get(code="WJW").parent.code == "510000-WJ"
+    # No provincial 旅游 office is seeded: the city office hangs under the provincial registrar.
+    assert Department.objects.get(code="510800-LY").parent.code == "510000-SCJG"
+    assert (
+        not Department.objects.filter(parent__isnull=True).exclude(level=Department.Level.PROVINCE).exists()
+    )
