@@ -80,19 +80,23 @@ def register_enterprise(
         if check.code[0] == "9"
         else Enterprise.Kind.ENTERPRISE
     )
+    given = {
+        "registration_number": registration_number,
+        "legal_representative": legal_representative,
+        "address": address,
+        "business_scope": business_scope,
+        "established_on": established_on,
+    }
     enterprise, created = Enterprise.objects.update_or_create(
         credit_code=check.code,
         defaults={
             "credit_code_warning": warning,
-            "registration_number": registration_number,
             "name": name.strip(),
             "kind": kind,
-            "legal_representative": legal_representative,
-            "address": address,
-            "business_scope": business_scope,
             "registration_authority": registration_authority,
             "division_code": registration_authority.division_code,
-            "established_on": established_on,
+            # Optional facts only when given: a later push never blanks what the directory holds.
+            **{field: value for field, value in given.items() if value not in ("", None)},
         },
     )
     record(

@@ -21,6 +21,12 @@ SORTS = {
 SOON_DAYS = 2
 
 
+def _bounded(value):
+    if value is not None and not (2000 <= value.year <= 2099):
+        raise forms.ValidationError("日期应在 2000 年至 2099 年之间")
+    return value
+
+
 class InboxFilterForm(forms.Form):
     q = forms.CharField(
         label="搜索",
@@ -63,8 +69,15 @@ class InboxFilterForm(forms.Form):
         )
         self.fields["area"].choices = [("", "全部")] + [(a, a) for a in areas]
 
+    def clean_received_from(self):
+        return _bounded(self.cleaned_data.get("received_from"))
+
+    def clean_received_to(self):
+        return _bounded(self.cleaned_data.get("received_to"))
+
     def apply(self, tasks: QuerySet[HumanTask], default_sort: str = "received") -> QuerySet[HumanTask]:
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})  # the valid fields apply even if another is not
         now = timezone.now()
         if q := (data.get("q") or "").strip():
             tasks = tasks.filter(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -59,7 +60,7 @@ def notice_text(registration: Registration) -> dict[str, str]:
         ),
         "none": "你（单位）登记的经营范围未涉及《后置审批事项目录》所列事项。如实际从事依法须经批准的经营活动，应当依法办理许可手续。",
         "signature": f"{registration.registration_authority.name}（盖章）",
-        "date": f"{registration.received_at:%Y年%m月%d日}",
+        "date": f"{timezone.localtime(registration.received_at):%Y年%m月%d日}",
     }
 
 

@@ -8,8 +8,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from processes.api.errors import error_response
+
 from .models import Registration
-from .permissions import has_role
+from .permissions import has_role, posts
 from .registrations import receive_registration
 
 
@@ -67,6 +69,14 @@ class RegistrationIntakeView(APIView):
         body = RegistrationIn(data=request.data)
         body.is_valid(raise_exception=True)
         v = body.validated_data
+        own = {code for code, role in posts(request.user) if role == "registrar"}
+        if not request.user.is_superuser and v["registration_authority"] not in own:
+            return error_response(
+                403,
+                "forbidden",
+                "只能以本人所在登记机关的名义推送登记信息",
+                {"registration_authority": ["不是您所在的登记机关"]},
+            )
         registration, created = receive_registration(
             event_id=v["event_id"],
             credit_code=v["credit_code"],

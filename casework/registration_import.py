@@ -75,7 +75,18 @@ def import_registrations(*, content: bytes, authority: Department, actor) -> lis
             f"表头缺少列：{'、'.join(missing)}", details={"file": [f"缺少列：{c}" for c in missing]}
         )
     index = {name: header.index(name) for name in COLUMNS if name in header}
-    results = []
+    results: list[RowResult] = []
+    try:
+        _import_rows(rows, index, authority, actor, results)
+    except ValueError as exc:  # openpyxl reads lazily: a damaged cell surfaces mid-way
+        results.append(RowResult(len(results) + 2, "", "失败", f"文件内容损坏，其后各行未处理（{exc}）"))
+    return results
+
+
+LIMITS = {"登记事件编号": 100, "名称": 200, "住所": 300, "法定代表人": 100, "经营范围": 5000}
+
+
+def _import_rows(rows, index, authority, actor, results: list[RowResult]) -> None:
     for number, values in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
             results.append(RowResult(number, "", "失败", f"单次最多导入 {MAX_ROWS} 行，其余未处理"))
@@ -88,6 +99,21 @@ def import_registrations(*, content: bytes, authority: Department, actor) -> lis
             value = row[i] if i is not None and i < len(row) else None
             return "" if value is None else str(value).strip()
 
+        code_cell = values[index["统一社会信用代码"]] if index["统一社会信用代码"] < len(values) else None
+        if isinstance(code_cell, int | float):
+            results.append(
+                RowResult(
+                    number,
+                    cell("登记事件编号"),
+                    "失败",
+                    "统一社会信用代码被存成了数字（会丢失位数），请将该列设为文本后重新导入",
+                )
+            )
+            continue
+        too_long = [f"{name}超过 {limit} 字" for name, limit in LIMITS.items() if len(cell(name)) > limit]
+        if too_long:
+            results.append(RowResult(number, cell("登记事件编号")[:100], "失败", "；".join(too_long)))
+            continue
         event_id = cell("登记事件编号")
         registered_on = _cell_date(values[index["登记日期"]] if index["登记日期"] < len(values) else None)
         if not event_id or registered_on is None:
@@ -111,7 +137,6 @@ def import_registrations(*, content: bytes, authority: Department, actor) -> lis
             results.append(RowResult(number, event_id, "失败", exc.message))
             continue
         results.append(RowResult(number, event_id, "新建" if created else "重复", ""))
-    return results
 
 
 def manual_event_id() -> str:

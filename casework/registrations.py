@@ -29,6 +29,17 @@ class InvalidRegistration(EngineError):
     code = "invalid_registration"
 
 
+class DuplicateEvent(EngineError):
+    code = "event_conflict"
+    status = 409
+
+
+def _within(division: str, area: str) -> bool:
+    """Is ``division`` the area itself or inside it (510802 is inside 510800 and 510000)?"""
+    prefix = area.rstrip("0")
+    return division.startswith(prefix[: max(2, len(prefix) + len(prefix) % 2)])
+
+
 def pool_code(division_code: str) -> str:
     """The claim pool (公示认领) of one administrative area, offered to its approval departments."""
     return f"POOL-{division_code}"
@@ -54,8 +65,12 @@ def receive_registration(
     Returns (registration, created).  Raises InvalidRegistration (or InvalidEnterprise) with
     field details; nothing is saved then.
     """
-    existing = Registration.objects.filter(event_id=event_id).first()
+    existing = Registration.objects.filter(event_id=event_id).select_related("registration_authority").first()
     if existing is not None:
+        if existing.registration_authority.code != authority_code:
+            raise DuplicateEvent(
+                f"登记事件编号 {event_id} 已由其他登记机关使用", details={"event_id": ["编号冲突"]}
+            )
         return existing, False
     errors: dict[str, list[str]] = {}
     if not event_id.strip():
@@ -68,6 +83,8 @@ def receive_registration(
     division = division_code or (authority.division_code if authority else "")
     if division and not Department.objects.filter(division_code=division).exists():
         errors["division_code"] = [f"未知的行政区划代码：{division}"]
+    elif authority is not None and division and not _within(division, authority.division_code):
+        errors["division_code"] = [f"行政区划 {division} 不在登记机关 {authority.name} 的辖区内"]
     if errors:
         first = next(iter(errors.values()))[0]
         raise InvalidRegistration(f"登记信息有误：{first}", details=errors)
@@ -146,16 +163,33 @@ def record_return(*, instance, human_task: HumanTask, data: dict, actor) -> None
     )
 
 
+@hooks.on_task_created(PROCESS, "confirm_department")
+def link_return_to_confirmation(*, instance, human_task: HumanTask, data: dict) -> None:
+    """The confirmation step belongs to the branch whose department just returned the push."""
+    ReturnRecord.objects.filter(
+        registration__instance=instance,
+        department_code=data.get("department"),
+        confirm_task__isnull=True,
+        repushed_to="",
+    ).order_by("-returned_at", "-pk").update(confirm_task=human_task)
+
+
 @hooks.on_task_completed(PROCESS, "confirm_department")
 def record_repush(*, instance, human_task: HumanTask, data: dict, actor) -> None:
-    last = registration_of(instance).returns.filter(repushed_to="").order_by("-returned_at", "-pk").first()
-    if last is not None:
-        last.repushed_to, last.repushed_by, last.repushed_at = data["department"], actor, timezone.now()
-        last.save(update_fields=["repushed_to", "repushed_by", "repushed_at"])
+    ReturnRecord.objects.filter(confirm_task=human_task).update(
+        repushed_to=data["department"], repushed_by=actor, repushed_at=timezone.now()
+    )
+
+
+def _as_date(value) -> date | None:
+    """Form dates are dates; replayed from an incident's JSON they are ISO strings."""
+    if isinstance(value, str) and value:
+        return date.fromisoformat(value[:10])
+    return value if isinstance(value, date) else None
 
 
 def _record_feedback(*, instance, human_task: HumanTask, data: dict, actor) -> None:
-    decision_date: date | None = data.get("decision_date")
+    decision_date = _as_date(data.get("decision_date"))
     late = decision_date is not None and timezone.localdate() > add_workdays(decision_date, FEEDBACK_WORKDAYS)
     PermitFeedback.objects.create(
         registration=registration_of(instance),
@@ -164,8 +198,8 @@ def _record_feedback(*, instance, human_task: HumanTask, data: dict, actor) -> N
         decision_date=decision_date,
         permit_number=data.get("permit_number", ""),
         permit_name=data.get("permit_name", ""),
-        valid_from=data.get("valid_from"),
-        valid_to=data.get("valid_to"),
+        valid_from=_as_date(data.get("valid_from")),
+        valid_to=_as_date(data.get("valid_to")),
         permit_authority=data.get("permit_authority", ""),
         permit_content=data.get("permit_content", ""),
         fed_back_by=actor,

@@ -20,8 +20,16 @@ from django.dispatch import receiver
 
 from .models import ApprovalItem, Department
 
-# "（不含危险化学品）", "(除依法须经批准的项目外)", "不得从事…" inside brackets: excluded from matching.
-EXCLUSION = re.compile(r"[（(][^（）()]*?(?:不含|不包括|除|不得|不从事)[^（）()]*[）)]")
+# Inside brackets, the text from 不含/不包括/除/不得/不从事 to the closing bracket is an exclusion:
+# "（不含危险化学品）" excludes everything, "（餐饮服务，不含凉菜）" keeps 餐饮服务.
+EXCLUSION = re.compile(r"(?:不含|不包括|除|不得|不从事)[^（）()]*(?=[）)])")
+
+
+def normalize(text: str) -> str:
+    """Full-width → half-width, upper case: ＫＴＶ, ktv and KTV are one keyword."""
+    return "".join(
+        chr(ord(c) - 0xFEE0) if "！" <= c <= "～" else " " if c == "\u3000" else c for c in text
+    ).upper()
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ class CatalogueMatcher:
         table: dict[str, list[tuple[str, str, str]]] = {}
         for code, name, sector, keywords in items:
             for word in keywords:
-                table.setdefault(word, []).append((code, name, sector))
+                table.setdefault(normalize(word), []).append((code, name, sector))
         self.keyword_count = len(table)
         self._automaton = ahocorasick.Automaton()
         for word, owners in table.items():
@@ -97,7 +105,7 @@ class CatalogueMatcher:
     def match(self, business_scope: str) -> list[KeywordHit]:
         if not self.keyword_count or not business_scope:
             return []
-        text = EXCLUSION.sub(lambda m: " " * len(m.group(0)), business_scope)
+        text = EXCLUSION.sub(lambda m: " " * len(m.group(0)), normalize(business_scope))
         hits: list[KeywordHit] = []
         seen: set[tuple[str, str]] = set()
         for end, (word, owners) in self._automaton.iter(text):

@@ -186,12 +186,44 @@ def _close_supervision_of(instance: ProcessInstance, human_task: HumanTask) -> N
 def announce_new_task(*, instance: ProcessInstance, human_task: HumanTask, data: dict) -> None:
     """New work: tell the candidate department's officers (站内消息 + e-mail)."""
     kind = "escalation" if human_task.candidate_role == Role.SUPERVISOR else "assignment"
+    if human_task.candidate_department.startswith("POOL-"):
+        _announce_pool_item(human_task)
+        return
     notify_department(
         department_code=human_task.candidate_department,
         role=human_task.candidate_role,
         kind=kind,
         title=f"新待办：{human_task.name}",
         body=f"案件“{human_task.case_title}”有新的待办任务“{human_task.name}”。",
+        link=task_link(human_task.pk),
+        dedupe_key=f"task-{human_task.pk}",
+    )
+
+
+def _announce_pool_item(human_task: HumanTask) -> None:
+    """公示认领: every approval officer of the area hears of an unmatched registration."""
+    from django.contrib.auth import get_user_model
+
+    from notifications.services import notify_users
+
+    from .models import Department
+
+    division = human_task.candidate_department.removeprefix("POOL-")
+    officers = (
+        get_user_model()
+        .objects.filter(
+            memberships__role=Role.OFFICER,
+            memberships__department__division_code=division,
+            memberships__department__kind__in=[Department.Kind.APPROVAL, Department.Kind.INDUSTRY],
+            is_active=True,
+        )
+        .distinct()
+    )
+    notify_users(
+        users=list(officers),
+        kind="assignment",
+        title=f"公示认领：{human_task.subject_name or human_task.case_title}",
+        body="该登记未匹配到审批部门，已进入本地公示认领池，请涉及本部门审批事项的及时认领。",
         link=task_link(human_task.pk),
         dedupe_key=f"task-{human_task.pk}",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from processes import hooks
 from processes.errors import InvalidTaskData
@@ -76,9 +77,33 @@ class ConfirmDepartmentForm(TaskForm):
 
         code = self.cleaned_data["department"].strip()
         kinds = [Department.Kind.APPROVAL, Department.Kind.INDUSTRY]
-        if not Department.objects.filter(code=code, kind__in=kinds).exists():
+        department = Department.objects.filter(code=code, kind__in=kinds).first()
+        if department is None:
             raise forms.ValidationError(f"“{code}”不是已登记的审批或行业主管部门")
+        if self.human_task is not None:
+            self._check_branch(department)
         return code
+
+    def _check_branch(self, department) -> None:
+        from processes.models import HumanTask
+
+        from .models import ReturnRecord
+        from .registrations import _within
+
+        task = self.human_task
+        returned = (
+            ReturnRecord.objects.filter(confirm_task=task).values_list("department_code", flat=True).first()
+        )
+        if department.code == returned:
+            raise forms.ValidationError("不能推送回刚退回的部门")
+        busy = HumanTask.objects.filter(
+            instance_id=task.instance_id, state=HumanTask.State.OPEN, candidate_department=department.code
+        ).exclude(pk=task.pk)
+        if busy.exists():
+            raise forms.ValidationError(f"{department.name}已在办理本件，无需重复推送")
+        area = task.area_code or ""
+        if area and not (_within(area, department.division_code) or _within(department.division_code, area)):
+            raise forms.ValidationError(f"{department.name}不在本件登记地（{area}）的上下级范围内")
 
 
 class PermitFeedbackForm(TaskForm):
@@ -113,6 +138,8 @@ class PermitFeedbackForm(TaskForm):
         decision = data.get("permit_decision")
         if decision in ("granted", "refused") and not data.get("decision_date"):
             self.add_error("decision_date", "准予或不予许可须填写决定日期")
+        if data.get("decision_date") and data["decision_date"] > timezone.localdate():
+            self.add_error("decision_date", "决定日期不能晚于今天")
         if decision == "granted":
             for field in self.PERMIT_FIELDS:
                 if not data.get(field):
@@ -162,7 +189,13 @@ def form_for(case_type: str, bpmn_id: str) -> type[TaskForm] | None:
 
 def _validator(form_class: type[TaskForm]):
     def clean(human_task, data: dict) -> dict:
-        form = form_class(data=data, human_task=human_task)
+        nested = sorted(k for k, v in data.items() if isinstance(v, dict | list))
+        if nested:
+            raise InvalidTaskData(
+                "提交内容有误：字段值应为文本或数字", details={k: ["应为文本或数字"] for k in nested}
+            )
+        as_text = {k: v if isinstance(v, str) or v is None else str(v) for k, v in data.items()}
+        form = form_class(data=as_text, human_task=human_task)
         if not form.is_valid():
             details = {field: [str(e) for e in errors] for field, errors in form.errors.items()}
             first = next(iter(details.values()))[0]

@@ -85,3 +85,23 @@ def test_bulk_claim_takes_what_the_officer_may_take_and_reports_the_rest(inbox, 
     assert HumanTask.objects.get(pk=foreign).assignee is None
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert f"已认领 {len(mine)} 件" in texts and any("无权" in t for t in texts)
+
+
+def test_extreme_or_bad_filters_never_break_the_page(inbox, users, client):
+    client.force_login(users["officer_wj"])
+    with time_machine.travel(NOW, tick=False):
+        assert client.get("/workbench/queue/", {"received_to": "9999-12-31"}).status_code == 200
+        assert client.get("/workbench/queue/", {"received_from": "0001-01-01"}).status_code == 200
+        # An invalid sort does not drop the valid search.
+        assert rows(client, q="口腔", sort="nonsense") == ["广元市康健口腔诊所有限公司"]
+
+
+def test_pool_items_are_announced_to_the_areas_approval_officers(users):
+    from notifications.models import Notification
+
+    register("I-pool", "广元市云端软件有限公司", "软件开发", "MA6E0009")
+    assert Notification.objects.filter(recipient=users["officer_wj"], title__startswith="公示认领").exists()
+    assert Notification.objects.filter(recipient=users["officer_jy"], title__startswith="公示认领").exists()
+    assert not Notification.objects.filter(
+        recipient=users["registrar"], title__startswith="公示认领"
+    ).exists()

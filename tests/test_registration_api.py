@@ -1,5 +1,7 @@
 """Registrar-system intake API: idempotent pushes and structured, field-level errors."""
 
+from datetime import date
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -49,7 +51,6 @@ def test_push_creates_a_routed_case_and_repeating_it_is_harmless(registrar_api):
         ({"business_scope": ""}, "business_scope", "经营范围"),
         ({"division_code": "999999"}, "division_code", "999999"),
         ({"division_code": "51A800"}, "division_code", ""),
-        ({"registration_authority": "WJW"}, "registration_authority", "WJW"),
         ({"registered_on": "2025-13-40"}, "registered_on", ""),
     ],
 )
@@ -87,3 +88,61 @@ def test_legacy_registration_number_is_kept_and_checked(registrar_api):
         format="json",
     )
     assert bad.status_code == 400 and "registration_number" in bad.json()["error"]["details"]
+
+
+def test_a_registrar_pushes_only_for_their_own_authority(registrar_api):
+    response = registrar_api.post(URL, body(registration_authority="510703-SCJG"), format="json")
+    assert response.status_code == 403
+    assert "registration_authority" in response.json()["error"]["details"]
+    assert not Registration.objects.exists()
+
+
+def test_the_division_must_lie_in_the_authoritys_area(registrar_api):
+    inside = registrar_api.post(URL, body(event_id="R-in", division_code="510802"), format="json")
+    assert inside.status_code == 201
+    outside = registrar_api.post(URL, body(event_id="R-out", division_code="510703"), format="json")
+    assert outside.status_code == 400 and "辖区" in str(outside.json()["error"]["details"]["division_code"])
+
+
+def test_an_event_id_used_by_another_authority_is_a_conflict(registrar_api, users):
+    from casework.registrations import receive_registration
+
+    receive_registration(
+        event_id="SHARED-1",
+        credit_code=make_credit_code("9", "1", "510703", "MA6J0001"),
+        name="绵阳某公司",
+        business_scope="餐饮服务",
+        authority_code="510703-SCJG",
+        registered_on=date(2025, 11, 3),
+    )
+    response = registrar_api.post(URL, body(event_id="SHARED-1"), format="json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "event_conflict"
+
+
+def test_numbers_where_text_is_expected_are_a_400_not_a_500(registrar_api, users):
+    from casework.models import Department, Membership, Role
+    from processes.models import HumanTask
+
+    registrar_api.post(URL, body(), format="json")
+    officer = users["officer_wj"]
+    Membership.objects.create(
+        user=officer, department=Department.objects.get(code="510800-SP"), role=Role.OFFICER
+    )
+    officer._posts_cache = None
+    client = APIClient()
+    client.force_authenticate(officer)
+    task = HumanTask.objects.get(candidate_department="510800-SP")
+    client.post(f"/api/v1/tasks/{task.pk}/claim")
+    client.post(f"/api/v1/tasks/{task.pk}/complete", {"data": {"claim_decision": "claim"}}, format="json")
+    feedback = HumanTask.objects.get(bpmn_id="permit_feedback")
+    client.post(f"/api/v1/tasks/{feedback.pk}/claim")
+    response = client.post(
+        f"/api/v1/tasks/{feedback.pk}/complete",
+        {"data": {"permit_decision": "refused", "decision_date": 20251103}},
+        format="json",
+    )
+    assert response.status_code == 400 and "decision_date" in response.json()["error"]["details"]
+    nested = client.post(
+        f"/api/v1/tasks/{feedback.pk}/complete", {"data": {"permit_decision": ["x"]}}, format="json"
+    )
+    assert nested.status_code == 400

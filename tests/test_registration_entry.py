@@ -119,3 +119,25 @@ def test_a_file_that_is_not_excel_is_refused_clearly(users, client):
     response = client.post(URL, {"file": bad})
     assert response.status_code == 422
     assert "无法读取" in str(response.context["upload"].errors["file"])
+
+
+def test_codes_stored_as_numbers_and_overlong_values_are_row_errors(users, client):
+    upload = workbook(
+        [
+            ["N-1", 915108007000000000, "广元市数字公司", "餐饮服务", "2025-11-05", "", ""],
+            [
+                "N-2",
+                make_credit_code("9", "1", "510800", "MA6F0009"),
+                "长" * 201,
+                "餐饮服务",
+                "2025-11-05",
+                "",
+                "",
+            ],
+        ]
+    )
+    client.force_login(users["registrar"])
+    results = client.post(URL, {"file": upload}).context["results"]
+    assert [(r.event_id, r.outcome) for r in results] == [("N-1", "失败"), ("N-2", "失败")]
+    assert "设为文本" in results[0].detail and "名称超过 200 字" in results[1].detail
+    assert not Registration.objects.exists()

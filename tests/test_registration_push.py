@@ -252,3 +252,74 @@ def test_task_page_draws_the_process_with_its_open_steps(users, client):
     assert xml["Content-Type"].startswith("application/xml") and b'id="claim_or_return"' in xml.content
     client.force_login(users["officer_wj"])
     assert client.get(f"/workbench/tasks/{task.pk}/diagram.bpmn").status_code == 404
+
+
+def test_two_returns_each_keep_their_own_repush(users, officer):
+    sp = officer("510800-SP")
+    registration, _ = push(event_id="E-two-returns")
+    case = registration.instance
+    do(
+        open_task(instance=case, candidate_department="JYJ"),
+        users["officer_jy"],
+        {"claim_decision": "return", "return_reason": "非教育事项"},
+    )
+    do(
+        open_task(instance=case, candidate_department="510800-SP"),
+        sp,
+        {"claim_decision": "return", "return_reason": "非食药事项"},
+    )
+    jy_confirm = HumanTask.objects.get(return_record__department_code="JYJ")
+
+    do(jy_confirm, users["registrar"], {"department": "WJW"})
+
+    history = dict(registration.returns.values_list("department_code", "repushed_to"))
+    assert history == {"JYJ": "WJW", "510800-SP": ""}
+
+
+def test_the_registrar_cannot_push_back_to_the_returning_department_or_far_away(users):
+    registration, _ = push(event_id="E-bad-repush", scope="文化教育培训")
+    case = registration.instance
+    do(
+        open_task(instance=case),
+        users["officer_jy"],
+        {"claim_decision": "return", "return_reason": "不属本部门"},
+    )
+    confirm = open_task(instance=case, bpmn_id="confirm_department")
+    engine.claim_task(task_id=confirm.pk, user=users["registrar"])
+    for code, reason in [("JYJ", "刚退回"), ("510703-WJ", "上下级范围")]:
+        with pytest.raises(InvalidTaskData, match=reason):
+            engine.complete_task(task_id=confirm.pk, user=users["registrar"], data={"department": code})
+
+
+def test_feedback_cannot_be_dated_in_the_future(users, officer):
+    sp = officer("510800-SP")
+    registration, _ = push(event_id="E-future", scope="餐饮服务")
+    do(open_task(instance=registration.instance), sp, {"claim_decision": "claim"})
+    task = open_task(instance=registration.instance, bpmn_id="permit_feedback")
+    engine.claim_task(task_id=task.pk, user=sp)
+    with pytest.raises(InvalidTaskData, match="不能晚于今天"):
+        engine.complete_task(
+            task_id=task.pk, user=sp, data={"permit_decision": "refused", "decision_date": "2099-01-01"}
+        )
+
+
+def test_a_later_push_never_blanks_directory_facts(users):
+    code = make_credit_code("9", "1", "510800", "MA6K0001")
+    receive_registration(
+        event_id="E-a",
+        credit_code=code,
+        name="某公司",
+        business_scope="餐饮服务",
+        authority_code="SCJG",
+        registered_on=date(2025, 11, 3),
+        address="利州区某路 1 号",
+    )
+    receive_registration(
+        event_id="E-b",
+        credit_code=code,
+        name="某公司",
+        business_scope="餐饮服务；会议服务",
+        authority_code="SCJG",
+        registered_on=date(2025, 11, 4),
+    )
+    assert Enterprise.objects.get(credit_code=code).address == "利州区某路 1 号"

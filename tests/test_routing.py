@@ -102,3 +102,9 @@ def test_every_department_sits_in_the_hierarchy(catalogue):
     assert (
         not Department.objects.filter(parent__isnull=True).exclude(level=Department.Level.PROVINCE).exists()
     )
+
+
+def test_only_the_excluded_part_of_a_bracket_is_ignored_and_width_does_not_matter():
+    matcher = CatalogueMatcher([("X", "x", "S", ["餐饮服务", "KTV"])])
+    assert [h.keyword for h in matcher.match("（餐饮服务，不含凉菜）")] == ["餐饮服务"]
+    assert [h.keyword for h in matcher.match("ktv；ＫＴＶ")] == ["KTV"]

@@ -50,6 +50,14 @@ class ReturnRecord(models.Model):
     reason = models.TextField("退回理由")
     returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     returned_at = models.DateTimeField(auto_now_add=True)
+    confirm_task = models.OneToOneField(
+        "processes.HumanTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="return_record",
+        verbose_name="人工确认任务",
+    )
     repushed_to = models.CharField("重新推送至", max_length=50, blank=True)
     repushed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
