@@ -1,6 +1,6 @@
-"""Rough demo-process throughput: start, claim, complete 300 cases (one process).
+"""Rough demo-process throughput: start, claim, complete 300 cases in one process.
 
-Run on a seeded database:  python manage.py shell < tools/measure_demo_lifecycle.py
+Run on a migrated, seeded database:  python manage.py shell < tools/measure_demo_lifecycle.py
 """
 
 import statistics
@@ -13,25 +13,26 @@ from casework.services import start_demo_case
 from processes import engine
 from processes.models import HumanTask
 
-U = {u.username: u for u in get_user_model().objects.all()}
-wjw = Department.objects.get(code="WJW")
 N = 300
-lat = {"start": [], "claim": [], "complete": []}
-t0 = time.perf_counter()
+users = {u.username: u for u in get_user_model().objects.all()}
+wjw = Department.objects.get(code="WJW")
+latency: dict[str, list[float]] = {"start": [], "claim": [], "complete": []}
+started = time.perf_counter()
 for i in range(N):
     a = time.perf_counter()
-    inst = start_demo_case(actor=U["registrar"], title=f"测 {i}", department=wjw, deadline_workdays=5)
+    instance = start_demo_case(actor=users["registrar"], title=f"测 {i}", department=wjw, deadline_workdays=5)
     b = time.perf_counter()
-    task = HumanTask.objects.get(instance=inst)
-    engine.claim_task(task_id=task.pk, user=U["officer_wj"])
+    task = HumanTask.objects.get(instance=instance)
+    engine.claim_task(task_id=task.pk, user=users["officer_wj"])
     c = time.perf_counter()
-    engine.complete_task(task_id=task.pk, user=U["officer_wj"], data={"opinion": "同意"})
+    engine.complete_task(task_id=task.pk, user=users["officer_wj"], data={"opinion": "同意"})
     d = time.perf_counter()
-    lat["start"].append(b - a)
-    lat["claim"].append(c - b)
-    lat["complete"].append(d - c)
-total = time.perf_counter() - t0
-print(f"{N} demo cases start+claim+complete, 1 process, PostgreSQL: {total:.1f}s = {N / total:.1f} cases/s")
-for k, v in lat.items():
-    v = sorted(v)
-    print(f"  {k:9s} median {statistics.median(v) * 1000:.1f} ms  p95 {v[int(len(v) * 0.95)] * 1000:.1f} ms")
+    latency["start"].append(b - a)
+    latency["claim"].append(c - b)
+    latency["complete"].append(d - c)
+total = time.perf_counter() - started
+print(f"{N} demo cases start+claim+complete, 1 process: {total:.1f}s = {N / total:.1f} cases/s")
+for step, values in latency.items():
+    values.sort()
+    p95 = values[int(len(values) * 0.95)]
+    print(f"  {step:9s} median {statistics.median(values) * 1000:.1f} ms  p95 {p95 * 1000:.1f} ms")
