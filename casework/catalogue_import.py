@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from processes.audit import record
-from processes.errors import EngineError
 
 from .models import ApprovalItem, Sector
+from .spreadsheets import cell_text, is_blank, open_sheet
 
 COLUMNS = ["事项编码", "审批事项名称", "审批部门类别", "经营范围检索关键词", "设定依据"]
 SEPARATORS = re.compile(r"[、，,；;\n]+")
@@ -26,29 +25,23 @@ class CatalogueRow:
 
 
 def import_catalogue(*, content: bytes, actor) -> list[CatalogueRow]:
-    from openpyxl import load_workbook
-
+    rows, index = open_sheet(content, columns=COLUMNS, required=COLUMNS[:4])
+    sectors = {key: s for s in Sector.objects.all() for key in (s.code, s.name)}
+    results: list[CatalogueRow] = []
     try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-    except Exception as exc:  # noqa: BLE001 - any unreadable upload is the same user error
-        raise EngineError("无法读取该文件，请上传 .xlsx 格式的 Excel 文件") from exc
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(c).strip() if c is not None else "" for c in next(rows, [])]
-    missing = [c for c in COLUMNS[:4] if c not in header]
-    if missing:
-        raise EngineError(
-            f"表头缺少列：{'、'.join(missing)}", details={"file": [f"缺少列：{c}" for c in missing]}
-        )
-    index = {name: header.index(name) for name in COLUMNS if name in header}
-    sectors = {s.code: s for s in Sector.objects.all()} | {s.name: s for s in Sector.objects.all()}
-    results = []
+        _import_rows(rows, index, sectors, actor, results)
+    except ValueError as exc:  # openpyxl reads lazily: a damaged cell surfaces mid-way
+        results.append(CatalogueRow(len(results) + 2, "", "失败", f"文件内容损坏，其后各行未处理（{exc}）"))
+    return results
+
+
+def _import_rows(rows, index, sectors, actor, results: list[CatalogueRow]) -> None:
     for number, values in enumerate(rows, start=2):
-        if values is None or all(v in (None, "") for v in values):
+        if is_blank(values):
             continue
 
         def cell(name: str, row=values) -> str:
-            i = index.get(name)
-            return "" if i is None or i >= len(row) or row[i] is None else str(row[i]).strip()
+            return cell_text(row, index, name)
 
         code, name, sector_text = cell("事项编码"), cell("审批事项名称"), cell("审批部门类别")
         keywords = [k.strip() for k in SEPARATORS.split(cell("经营范围检索关键词")) if k.strip()]
@@ -79,4 +72,3 @@ def import_catalogue(*, content: bytes, actor) -> list[CatalogueRow]:
             )
             record("catalogue_item_imported", actor=actor, code=code, created=created, keywords=len(keywords))
         results.append(CatalogueRow(number, code, "新建" if created else "更新", f"{len(keywords)} 个关键词"))
-    return results

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,6 +12,7 @@ from processes.errors import EngineError
 
 from .models import Department, Registration
 from .registrations import receive_registration
+from .spreadsheets import cell_text, cell_value, is_blank, open_sheet
 
 COLUMNS = ["登记事件编号", "统一社会信用代码", "名称", "经营范围", "登记日期", "法定代表人", "住所"]
 MAX_ROWS = 5000
@@ -61,20 +61,7 @@ def _cell_date(value) -> date | None:
 
 def import_registrations(*, content: bytes, authority: Department, actor) -> list[RowResult]:
     """One result per data row; every row stands alone (a bad row never blocks the others)."""
-    from openpyxl import load_workbook
-
-    try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-    except Exception as exc:  # noqa: BLE001 - any unreadable upload is the same user error
-        raise EngineError("无法读取该文件，请上传 .xlsx 格式的 Excel 文件") from exc
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(c).strip() if c is not None else "" for c in next(rows, [])]
-    missing = [c for c in COLUMNS[:5] if c not in header]
-    if missing:
-        raise EngineError(
-            f"表头缺少列：{'、'.join(missing)}", details={"file": [f"缺少列：{c}" for c in missing]}
-        )
-    index = {name: header.index(name) for name in COLUMNS if name in header}
+    rows, index = open_sheet(content, columns=COLUMNS, required=COLUMNS[:5])
     results: list[RowResult] = []
     try:
         _import_rows(rows, index, authority, actor, results)
@@ -91,15 +78,13 @@ def _import_rows(rows, index, authority, actor, results: list[RowResult]) -> Non
         if number - 1 > MAX_ROWS:
             results.append(RowResult(number, "", "失败", f"单次最多导入 {MAX_ROWS} 行，其余未处理"))
             break
-        if values is None or all(v in (None, "") for v in values):
+        if is_blank(values):
             continue
 
         def cell(name: str, row=values) -> str:
-            i = index.get(name)
-            value = row[i] if i is not None and i < len(row) else None
-            return "" if value is None else str(value).strip()
+            return cell_text(row, index, name)
 
-        code_cell = values[index["统一社会信用代码"]] if index["统一社会信用代码"] < len(values) else None
+        code_cell = cell_value(values, index, "统一社会信用代码")
         if isinstance(code_cell, int | float):
             results.append(
                 RowResult(
@@ -115,7 +100,7 @@ def _import_rows(rows, index, authority, actor, results: list[RowResult]) -> Non
             results.append(RowResult(number, cell("登记事件编号")[:100], "失败", "；".join(too_long)))
             continue
         event_id = cell("登记事件编号")
-        registered_on = _cell_date(values[index["登记日期"]] if index["登记日期"] < len(values) else None)
+        registered_on = _cell_date(cell_value(values, index, "登记日期"))
         if not event_id or registered_on is None:
             reason = "缺少登记事件编号" if not event_id else "登记日期无效，应为日期或 YYYY-MM-DD"
             results.append(RowResult(number, event_id, "失败", reason))
