@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "processes",
     "casework",
     "notifications",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
