@@ -172,6 +172,8 @@ def close_supervision_of_cancelled(*, instance: ProcessInstance, human_task: Hum
 
 
 def _close_supervision_of(instance: ProcessInstance, human_task: HumanTask) -> None:
+    if not human_task.escalation_level and (human_task.due_at is None or human_task.due_at > timezone.now()):
+        return  # not overdue and never escalated: no supervision case can exist for it
     # Posted to suspended cases too: the message waits and is delivered after resumption.
     children = human_task.child_instances.filter(case_type=SUPERVISION_PROCESS).exclude(
         status__in=[ProcessInstance.Status.COMPLETED, ProcessInstance.Status.TERMINATED]

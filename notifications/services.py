@@ -14,26 +14,40 @@ from .models import Notification
 def notify_users(
     *, users, kind: str, title: str, body: str = "", link: str = "", dedupe_key: str = ""
 ) -> list[Notification]:
-    """Create one notification per user (once per dedupe key) and queue its e-mail."""
-    created = []
-    for user in {u.pk: u for u in users if u is not None}.values():
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    recipient=user, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key
-                )
-        except IntegrityError:
-            continue  # already told this user about this event
-        created.append(notification)
-        if user.email:
-            transaction.on_commit(partial(_queue_email, notification.pk))
+    """Create one notification per user (once per dedupe key) and queue their e-mail as one batch."""
+    recipients = {u.pk: u for u in users if u is not None}
+    if dedupe_key and recipients:
+        told = Notification.objects.filter(recipient_id__in=list(recipients), dedupe_key=dedupe_key)
+        for pk in told.values_list("recipient_id", flat=True):
+            recipients.pop(pk, None)  # already told this user about this event
+    if not recipients:
+        return []
+    rows = [
+        Notification(recipient=user, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key)
+        for user in recipients.values()
+    ]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows)
+    except IntegrityError:  # a concurrent event with the same key won a race: one row at a time
+        created = []
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                continue
+            created.append(row)
+    to_email = [n.pk for n in created if n.recipient.email]
+    if to_email:
+        transaction.on_commit(partial(_queue_email, to_email))
     return created
 
 
-def _queue_email(notification_id: int) -> None:
-    from .tasks import send_notification_email
+def _queue_email(notification_ids: list[int]) -> None:
+    from .tasks import send_notification_emails
 
-    send_notification_email.delay(notification_id)
+    send_notification_emails.delay(notification_ids)
 
 
 def notify_department(

@@ -2,28 +2,43 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
 from .models import Notification
 
 
-@shared_task(
-    name="notifications.tasks.send_notification_email",
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_jitter=True,
-    max_retries=6,
-)
-def send_notification_email(notification_id: int) -> bool:
-    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    if notification is None or notification.emailed_at is not None or not notification.recipient.email:
-        return False
-    send_mail(
-        subject=f"[部门协同监管平台] {notification.title}",
-        message=f"{notification.body}\n\n{notification.link}",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[notification.recipient.email],
+RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 6}
+
+
+@shared_task(name="notifications.tasks.send_notification_emails", **RETRY)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """E-mail the notifications not e-mailed yet, over one mail-server connection."""
+    pending = list(
+        Notification.objects.select_related("recipient")
+        .filter(pk__in=notification_ids, emailed_at__isnull=True)
+        .exclude(recipient__email="")
+        .order_by("pk")
     )
-    Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
-    return True
+    if not pending:
+        return 0
+    messages = [
+        EmailMessage(
+            subject=f"[部门协同监管平台] {n.title}",
+            body=f"{n.body}\n\n{n.link}",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[n.recipient.email],
+        )
+        for n in pending
+    ]
+    get_connection().send_messages(messages)
+    Notification.objects.filter(pk__in=[n.pk for n in pending], emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    return len(pending)
+
+
+@shared_task(name="notifications.tasks.send_notification_email", **RETRY)
+def send_notification_email(notification_id: int) -> bool:
+    """One notification (tasks queued before batching was introduced)."""
+    return send_notification_emails(notification_ids=[notification_id]) == 1

@@ -35,7 +35,7 @@ from .errors import (
     TaskAlreadyClaimed,
     TaskNotOpen,
 )
-from .models import HumanTask, Incident, ProcessDefinition, ProcessInstance, ProcessMessage
+from .models import HumanTask, Incident, ProcessInstance, ProcessMessage, ProcessVersion
 from .projection import (
     candidate_for,
     next_timer_at,
@@ -91,7 +91,10 @@ def _save_state(instance: ProcessInstance, wf) -> None:
         status = ProcessInstance.Status.COMPLETED
     elif instance.status == ProcessInstance.Status.SUSPENDED:
         status = instance.status
-    elif instance.incidents.filter(status=Incident.Status.OPEN).exists():
+    elif (
+        instance.status == ProcessInstance.Status.INCIDENT  # a RUNNING case has no open incident
+        and instance.incidents.filter(status=Incident.Status.OPEN).exists()
+    ):
         status = ProcessInstance.Status.INCIDENT
     else:
         status = ProcessInstance.Status.RUNNING
@@ -258,10 +261,14 @@ def start_process(
 
     The case is created even if its first steps fail: it then carries an Incident.
     """
-    definition = ProcessDefinition.objects.filter(key=key).first()
-    version = definition.active_version if definition else None
+    version = (
+        ProcessVersion.objects.select_related("definition")
+        .filter(definition__key=key, is_active=True)
+        .first()
+    )
     if version is None:
         raise EngineError(f"流程“{key}”尚未部署")
+    definition = version.definition
     with transaction.atomic():
         wf = new_workflow(version, dict(data or {}))
         instance = ProcessInstance.objects.create(
@@ -298,15 +305,16 @@ def claim_task(*, task_id: int, user) -> HumanTask:
         if row.state != HumanTask.State.OPEN:
             raise TaskNotOpen("任务已办结或已取消")
         hooks.authorize(user, row, "claim")
+        now = timezone.now()
         won = HumanTask.objects.filter(pk=task_id, state=HumanTask.State.OPEN, assignee__isnull=True).update(
-            assignee=user, claimed_at=timezone.now()
+            assignee=user, claimed_at=now
         )
         if not won:
             row.refresh_from_db()
             if row.assignee_id == user.pk:
                 return row
             raise TaskAlreadyClaimed("该任务已被他人认领")
-        row.refresh_from_db()
+        row.assignee, row.claimed_at = user, now
         record("task_claimed", actor=user, instance=row.instance, human_task=row)
     return row
 
@@ -338,13 +346,15 @@ def complete_task(*, task_id: int, user, data: dict | None = None) -> HumanTask:
         instance = _locked_instance(row.instance_id)
         assert instance is not None
         _require_active(instance)
-        incident = _complete_locked(instance, task_id=task_id, user=user, cleaned=cleaned)
+        incident, done = _complete_locked(instance, task_id=task_id, user=user, cleaned=cleaned)
     _fail(incident)
-    row.refresh_from_db()
-    return row
+    done.instance = instance
+    return done
 
 
-def _complete_locked(instance, *, task_id: int, user, cleaned: dict, incident=None) -> Incident | None:
+def _complete_locked(
+    instance, *, task_id: int, user, cleaned: dict, incident=None
+) -> tuple[Incident | None, HumanTask]:
     row = HumanTask.objects.select_for_update().get(pk=task_id)
     if row.state != HumanTask.State.OPEN:
         raise TaskNotOpen("任务已办结或已取消")
@@ -375,15 +385,16 @@ def _complete_locked(instance, *, task_id: int, user, cleaned: dict, incident=No
         hooks.run_task_completed(instance, row, cleaned, user)
 
     args = {"task_id": task_id, "user_id": user.pk, "data": cleaned}
+    had_incident = incident is not None or instance.status == ProcessInstance.Status.INCIDENT
     failed = _advance(instance, wf, action="complete", args=args, step=step, actor=user, incident=incident)
-    if failed is None:
+    if failed is None and had_incident:
         # Earlier failed attempts at this same completion are moot now that it went through.
         stale = instance.incidents.filter(
             status=Incident.Status.OPEN, action="complete", action_args__task_id=task_id
         )
         for old in stale.exclude(pk=incident.pk if incident else None):
             _resolve(old, instance, actor=user)
-    return failed
+    return failed, row
 
 
 def set_task_deadline(*, task_id: int, due_at, actor=None) -> HumanTask:
@@ -647,7 +658,7 @@ def retry_incident(*, incident_id: int, actor) -> Incident:
             user = get_user_model().objects.get(pk=args["user_id"])
             row = HumanTask.objects.get(pk=args["task_id"])
             hooks.authorize(user, row, "complete")  # the officer may have lost the post since
-            failed = _complete_locked(
+            failed, _ = _complete_locked(
                 instance, task_id=args["task_id"], user=user, cleaned=args.get("data", {}), incident=incident
             )
         else:
