@@ -70,7 +70,7 @@ def _worker(index, share, item_fn, setup_fn, ready, go, results) -> None:
     results.put(
         (
             index,
-            time.time(),
+            time.monotonic(),
             latencies,
             done,
             errors[:5] + ([f"… {len(errors)} errors"] if len(errors) > 5 else []),
@@ -102,7 +102,7 @@ def run_parallel(
         proc.start()
     for _ in procs:
         ready.acquire()
-    started = time.time()
+    started = time.monotonic()  # system-wide, and not moved by time-machine in the workers
     go.set()
     collected = [results.get() for _ in procs]
     for proc in procs:

@@ -13,7 +13,7 @@ import io
 import random
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -48,6 +48,14 @@ def _text(value) -> str:
     return str(value)
 
 
+def _sqlite(value):
+    if isinstance(value, uuid.UUID):
+        return value.hex  # how Django stores a UUIDField on SQLite
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
 def _copy(model, rows) -> None:
     """Append rows (tuples in concrete-field order) to the model's table, fast."""
     columns = _columns(model)
@@ -68,7 +76,7 @@ def _copy(model, rows) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(
             f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})',
-            [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row) for row in rows],
+            [tuple(_sqlite(v) for v in row) for row in rows],
         )
 
 

@@ -54,8 +54,8 @@ def run(*, n: int, workers: int, tag: str = "I") -> list[Row]:
             f"wall time, {workers} processes",
             outcome.wall,
             "s",
-            f"≤ {600 * n / 120_000:g} s" if n != 120_000 else "≤ 600 s",
-            outcome.wall <= 600 * n / 120_000,
+            "≤ 600 s for 120,000",
+            outcome.wall <= 600 if n >= 120_000 else None,
         ),
         Row(
             scenario, "throughput", stored / outcome.wall if outcome.wall else 0.0, "registrations/s", "≥ 200"

@@ -180,6 +180,10 @@ class Command(BaseCommand):
             step("5 timers")
             rows += timers.run(n=scale["timers"], workers=workers)
         step("done")
+        if options["scale"] != "full":  # smoke scale checks correctness; the targets are for full scale
+            for row in rows:
+                if not row.target.startswith("="):
+                    row.met = None
         self.stdout.write("")
         self.stdout.write(
             f"scale={options['scale']}  database={database.engine_name()}  workers={workers}  "

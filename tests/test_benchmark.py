@@ -1,0 +1,106 @@
+"""The benchmark's own parts: its scratch database, its data generators and its scenarios run
+in-process on the test database (the forked, full command runs in CI at smoke scale)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from benchmarks import world
+from benchmarks.database import bench_url
+from benchmarks.report import Row, percentile, render
+from benchmarks.scenarios import engine_ceiling, inbox, intake, lifecycle, routing_speed
+from casework.selectors import department_queue, my_tasks
+from processes.models import HumanTask, ProcessDefinition, ProcessInstance
+
+
+def test_scratch_database_is_never_the_configured_one():
+    assert bench_url("postgres://u:p@db:5432/xtjg") == "postgres://u:p@db:5432/xtjg_benchmark"
+    assert bench_url("postgres://u:p@db:5432/xtjg_benchmark") == "postgres://u:p@db:5432/xtjg_benchmark"
+    assert bench_url("sqlite:////srv/app/var/db.sqlite3") == "sqlite:////srv/app/var/benchmark.sqlite3"
+
+
+def test_percentile_and_table():
+    assert percentile([5, 1, 3, 2, 4], 0.5) == 3
+    assert percentile(list(range(1, 101)), 0.95) == 95
+    text = render([Row("4 待办列表 inbox", "p95", 12.5, "ms", "≤ 50 ms", True), Row("x", "n", 3, "n")])
+    assert "4 待办列表 inbox" in text and "12.5" in text and "OK" in text
+
+
+def test_unknown_scenario_is_refused():
+    with pytest.raises(CommandError, match="未知的场景编号"):
+        call_command("benchmark", only="9")
+
+
+@pytest.fixture
+def bench_world(db):
+    world.build()
+    return world.scope_book()
+
+
+def test_scope_book_routes_to_the_number_of_departments_asked_for(bench_world):
+    import random
+
+    from casework.routing import route_business_scope
+
+    rng = random.Random(3)
+    for wanted in (0, 1, 2, 3):
+        scope, codes = bench_world.scope(rng, "510800", wanted)
+        routed = route_business_scope(business_scope=scope, division_code="510800")
+        assert sorted(t.department_code for t in routed.targets) == sorted(codes)
+        assert len(codes) == wanted
+
+
+def test_lifecycle_case_runs_to_completion(bench_world):
+    context = lifecycle._setup(0)
+    (payload,) = lifecycle.payloads(1, departments=2, tag="UT")
+    lifecycle.run_case(context, payload)
+    instance = ProcessInstance.objects.get(business_key="SGZ-BENCH-UT-0")
+    assert instance.status == ProcessInstance.Status.COMPLETED
+    done = HumanTask.objects.filter(instance=instance, state=HumanTask.State.COMPLETED)
+    assert done.count() == 4  # 认领或退回 + 许可审批反馈, for each of the two departments
+
+
+def test_intake_payload_mix_is_deterministic_and_routable(bench_world):
+    run_one = intake.make_item_fn("UI")
+    context = intake._setup(0)
+    for i in range(12):
+        run_one(context, i)
+    assert intake.payload(bench_world, 5, "UI") == intake.payload(bench_world, 5, "UI")
+    cases = ProcessInstance.objects.filter(business_key__startswith="SGZ-BENCH-UI-")
+    assert cases.count() == 12
+    assert HumanTask.objects.filter(instance__in=cases, state=HumanTask.State.OPEN).count() >= 12
+
+
+def test_engine_ceiling_case_completes_in_memory(bench_world):
+    before = ProcessInstance.objects.count()
+    version = ProcessDefinition.objects.get(key="registration_push").active_version
+    engine_ceiling.run_case({"version": version}, 0)
+    assert ProcessInstance.objects.count() == before  # nothing stored
+
+
+def test_inbox_generator_fills_the_tables_the_selectors_read(bench_world):
+    from django.contrib.auth import get_user_model
+
+    made = inbox.generate(total=100, open_tasks=20)
+    assert made["cases"] == 20 and made["open"] == 20
+    assert HumanTask.objects.count() == 100
+    assert HumanTask.objects.filter(state=HumanTask.State.OPEN).count() == 20
+    # Every open task is in its department's queue or in an officer's own list.
+    seen = 0
+    for user in (
+        get_user_model().objects.filter(username__startswith="b_").exclude(username__startswith="b_sup")
+    ):
+        seen += department_queue(user).count() + my_tasks(user).count()
+    assert seen >= 20
+    assert ProcessInstance.objects.create(
+        process_version=ProcessDefinition.objects.get(key="demo_claim").active_version, state="{}"
+    ).pk > max(HumanTask.objects.values_list("instance_id", flat=True))
+
+
+def test_routing_scenario_reports_its_rate():
+    rows = routing_speed.run(scopes=300)
+    rate = next(r for r in rows if r.metric.startswith("throughput"))
+    keywords = next(r for r in rows if r.metric == "catalogue keywords")
+    assert keywords.value == 2000
+    assert rate.value > 0 and rate.met is not None
