@@ -117,7 +117,13 @@ def _save_state(instance: ProcessInstance, wf) -> None:
 
 def _sync_tasks(instance: ProcessInstance, wf) -> list[tuple[HumanTask, dict]]:
     """Project READY manual tasks into HumanTask rows; cancel rows no longer ready."""
-    open_rows = {row.task_uuid: row for row in instance.human_tasks.filter(state=HumanTask.State.OPEN)}
+    fresh = getattr(instance, "_fresh", False)  # just inserted: it cannot have task rows yet
+    setattr(instance, "_fresh", False)  # noqa: B010
+    open_rows = (
+        {}
+        if fresh
+        else {row.task_uuid: row for row in instance.human_tasks.filter(state=HumanTask.State.OPEN)}
+    )
     created: list[tuple[HumanTask, dict]] = []
     for task in ready_human_tasks(wf):
         if open_rows.pop(task.id, None) is not None:
@@ -269,7 +275,9 @@ def start_process(
     if version is None:
         raise EngineError(f"流程“{key}”尚未部署")
     definition = version.definition
-    with transaction.atomic():
+    # No savepoint of its own: a failing step is caught by _advance's savepoint, and anything
+    # else failing here fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         wf = new_workflow(version, dict(data or {}))
         instance = ProcessInstance.objects.create(
             process_version=version,
@@ -283,6 +291,7 @@ def start_process(
             subject_code=subject[1],
             area_code=area_code,
         )
+        setattr(instance, "_fresh", True)  # noqa: B010
         record(
             "instance_started",
             actor=actor,
