@@ -79,4 +79,6 @@ def engine_name() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-    return f"SQLite {connection.Database.sqlite_version}"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version}"

@@ -58,6 +58,18 @@ def build() -> None:
     )
 
 
+def warm() -> None:
+    """Parse every active process and build the keyword automaton once, before workers fork
+    (a running server has done this long before its first request)."""
+    from casework.routing import current_matcher
+    from processes.models import ProcessVersion
+    from processes.serialization import spec_for
+
+    for version in ProcessVersion.objects.filter(is_active=True):
+        spec_for(version)
+    current_matcher()
+
+
 def officer_for(department_code: str, n: int = 0):
     return get_user_model().objects.get(username=f"b_{department_code}_{n % OFFICERS_PER_DEPARTMENT}")
 

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from .models import Notification
 
-
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 6}
 
 

@@ -134,7 +134,7 @@ def generate(*, total: int, open_tasks: int) -> dict:
                     "completed_at": None if is_open else created + timedelta(days=9),
                 }
                 instances.append(tuple(instance[f] for f in instance_fields))
-                staff = officers.get(code) or [None]
+                staff: list[int | None] = [*officers.get(code, [])] or [None]
                 for t in range(TASKS_PER_CASE):
                     last_open = is_open and t == TASKS_PER_CASE - 1
                     made = created + timedelta(days=2 * t)

@@ -47,7 +47,7 @@ def work_open_tasks(officers: dict, instance_id: int, data: dict) -> None:
 
 def run_case(context: dict, payload: dict) -> None:
     registration, created = receive_registration(**payload)
-    assert created, payload["event_id"]
+    assert created and registration.instance_id is not None, payload["event_id"]
     work_open_tasks(context["officers"], registration.instance_id, CLAIM)
     work_open_tasks(context["officers"], registration.instance_id, FEEDBACK)
 

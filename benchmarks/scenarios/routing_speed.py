@@ -16,7 +16,7 @@ CHARS = (
 
 def run(*, scopes: int, keywords: int = 2000) -> list[Row]:
     rng = random.Random(6)
-    words = set()
+    words: set[str] = set()
     while len(words) < keywords:
         words.add("".join(rng.choice(CHARS) for _ in range(rng.randint(3, 6))) + f"{len(words)}类")
     words_list = sorted(words)

@@ -117,6 +117,7 @@ class Command(BaseCommand):
         started = time.time()
         call_command("migrate", verbosity=0)
         world.build()
+        world.warm()
         rows: list[Row] = []
 
         def step(label: str) -> None:
