@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from processes import engine, hooks
-from processes.audit import record
+from processes.audit import buffered, record
 from processes.business_calendar import add_workdays
 from processes.errors import EngineError
 from processes.models import HumanTask, ProcessInstance
@@ -91,7 +91,7 @@ def receive_registration(
     assert authority is not None
     routing = route_business_scope(business_scope=business_scope, division_code=division)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), buffered():
             enterprise = register_enterprise(
                 credit_code=credit_code,
                 name=name,

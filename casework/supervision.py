@@ -199,6 +199,7 @@ def announce_new_task(*, instance: ProcessInstance, human_task: HumanTask, data:
         body=f"案件“{human_task.case_title}”有新的待办任务“{human_task.name}”。",
         link=task_link(human_task.pk),
         dedupe_key=f"task-{human_task.pk}",
+        new_key=True,  # the task was created in this transaction
     )
 
 
@@ -228,4 +229,5 @@ def _announce_pool_item(human_task: HumanTask) -> None:
         body="该登记未匹配到审批部门，已进入本地公示认领池，请涉及本部门审批事项的及时认领。",
         link=task_link(human_task.pk),
         dedupe_key=f"task-{human_task.pk}",
+        new_key=True,  # the task was created in this transaction
     )

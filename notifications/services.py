@@ -12,10 +12,30 @@ from .models import Notification
 
 
 def notify_users(
-    *, users, kind: str, title: str, body: str = "", link: str = "", dedupe_key: str = ""
+    *,
+    users,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    dedupe_key: str = "",
+    new_key: bool = False,
 ) -> list[Notification]:
-    """Create one notification per user (once per dedupe key) and queue their e-mail as one batch."""
+    """Create one notification per user (once per dedupe key) and queue their e-mail as one batch.
+
+    ``new_key`` says the key names something created in this very transaction (a new task),
+    so nobody can have been told yet: no look-up, no savepoint.
+    """
     recipients = {u.pk: u for u in users if u is not None}
+    if new_key:
+        created = Notification.objects.bulk_create(
+            [
+                Notification(recipient=u, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key)
+                for u in recipients.values()
+            ]
+        )
+        _email_after_commit(created)
+        return created
     if dedupe_key and recipients:
         told = Notification.objects.filter(recipient_id__in=list(recipients), dedupe_key=dedupe_key)
         for pk in told.values_list("recipient_id", flat=True):
@@ -38,10 +58,14 @@ def notify_users(
             except IntegrityError:
                 continue
             created.append(row)
+    _email_after_commit(created)
+    return created
+
+
+def _email_after_commit(created: list[Notification]) -> None:
     to_email = [n.pk for n in created if n.recipient.email]
     if to_email:
         transaction.on_commit(partial(_queue_email, to_email))
-    return created
 
 
 def _queue_email(notification_ids: list[int]) -> None:
@@ -60,6 +84,7 @@ def notify_department(
     link: str = "",
     dedupe_key: str = "",
     also_user=None,
+    new_key: bool = False,
 ) -> list[Notification]:
     """Tell every officer holding ``role`` in the department (and ``also_user``)."""
     users = list(
@@ -69,7 +94,9 @@ def notify_department(
     )
     if also_user is not None:
         users.append(also_user)
-    return notify_users(users=users, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key)
+    return notify_users(
+        users=users, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key, new_key=new_key
+    )
 
 
 def mark_read(*, user, notification_ids: list[int] | None = None) -> int:

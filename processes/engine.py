@@ -22,7 +22,7 @@ from django.utils import timezone
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
-from . import hooks
+from . import audit, hooks
 from .audit import record
 from .errors import (
     ConcurrentModification,
@@ -184,6 +184,7 @@ def _advance(
     incident (new or updated) if the step failed, else None.  EngineErrors (refusals a user
     should see, e.g. invalid data) propagate unchanged.
     """
+    position = audit.mark()
     try:
         with transaction.atomic():
             step(wf)
@@ -199,8 +200,10 @@ def _advance(
                 record("instance_completed", instance=instance)
         return None
     except EngineError:
+        audit.discard_since(position)
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of a step becomes an incident
+        audit.discard_since(position)
         return _record_incident(instance, action=action, args=args, exc=exc, actor=actor, incident=incident)
 
 
@@ -277,7 +280,7 @@ def start_process(
     definition = version.definition
     # No savepoint of its own: a failing step is caught by _advance's savepoint, and anything
     # else failing here fails the caller's whole transaction anyway.
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=False), audit.buffered():
         wf = new_workflow(version, dict(data or {}))
         instance = ProcessInstance.objects.create(
             process_version=version,
@@ -308,7 +311,7 @@ def start_process(
 
 def claim_task(*, task_id: int, user) -> HumanTask:
     """认领: assign an open task to ``user``; exactly one of two concurrent claims wins."""
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         row = HumanTask.objects.select_related("instance").get(pk=task_id)
         _require_active(row.instance)
         if row.state != HumanTask.State.OPEN:
@@ -330,7 +333,7 @@ def claim_task(*, task_id: int, user) -> HumanTask:
 
 def release_task(*, task_id: int, user) -> HumanTask:
     """退回待认领: the assignee gives the task back to the department queue."""
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         row = HumanTask.objects.select_related("instance").get(pk=task_id)
         if row.state != HumanTask.State.OPEN:
             raise TaskNotOpen("任务已办结或已取消")
@@ -351,27 +354,36 @@ def complete_task(*, task_id: int, user, data: dict | None = None) -> HumanTask:
         raise NotAllowed("请先认领任务再办理")
     hooks.authorize(user, row, "complete")
     cleaned = hooks.clean_task_data(row, dict(data or {}))
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         instance = _locked_instance(row.instance_id)
         assert instance is not None
         _require_active(instance)
-        incident, done = _complete_locked(instance, task_id=task_id, user=user, cleaned=cleaned)
+        incident, done = _complete_locked(instance, task_id=task_id, user=user, cleaned=cleaned, row=row)
     _fail(incident)
     done.instance = instance
     return done
 
 
 def _complete_locked(
-    instance, *, task_id: int, user, cleaned: dict, incident=None
+    instance, *, task_id: int, user, cleaned: dict, incident=None, row: HumanTask | None = None
 ) -> tuple[Incident | None, HumanTask]:
-    row = HumanTask.objects.select_for_update().get(pk=task_id)
-    if row.state != HumanTask.State.OPEN:
-        raise TaskNotOpen("任务已办结或已取消")
-    if row.assignee_id != user.pk:
-        raise TaskAlreadyClaimed("该任务已被他人认领")
+    """Complete the task of a case whose row lock the caller holds."""
+    if row is None:
+        row = HumanTask.objects.get(pk=task_id)
     wf = loads(instance.process_version, instance.state)
 
     def step(wf) -> None:
+        now, form_data = timezone.now(), _json_safe(cleaned)
+        # Checked and written in one statement: a task already done, or no longer the user's,
+        # is refused (the savepoint undoes this write if anything below fails).
+        written = HumanTask.objects.filter(pk=task_id, state=HumanTask.State.OPEN, assignee=user).update(
+            state=HumanTask.State.COMPLETED, completed_at=now, completed_by=user, form_data=form_data
+        )
+        if not written:
+            current = HumanTask.objects.filter(pk=task_id).values_list("state", flat=True).first()
+            if current != HumanTask.State.OPEN:
+                raise TaskNotOpen("任务已办结或已取消")
+            raise TaskAlreadyClaimed("该任务已被他人认领")
         task = wf.get_task_from_id(UUID(str(row.task_uuid)))
         if task is None or task.state != TaskState.READY:
             raise TaskNotOpen("任务已不在待办状态")
@@ -385,12 +397,13 @@ def _complete_locked(
                 )
         task.set_data(**cleaned)
         task.run()
-        row.state = HumanTask.State.COMPLETED
-        row.completed_at = timezone.now()
-        row.completed_by = user
-        row.form_data = _json_safe(cleaned)
-        row.save(update_fields=["state", "completed_at", "completed_by", "form_data"])
-        record("task_completed", actor=user, instance=instance, human_task=row, data=row.form_data)
+        row.state, row.completed_at, row.completed_by, row.form_data = (
+            HumanTask.State.COMPLETED,
+            now,
+            user,
+            form_data,
+        )
+        record("task_completed", actor=user, instance=instance, human_task=row, data=form_data)
         hooks.run_task_completed(instance, row, cleaned, user)
 
     args = {"task_id": task_id, "user_id": user.pk, "data": cleaned}
@@ -408,7 +421,7 @@ def _complete_locked(
 
 def set_task_deadline(*, task_id: int, due_at, actor=None) -> HumanTask:
     """Move an open task's deadline (督办 sets a new one); the change is audited."""
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         row = HumanTask.objects.select_for_update().select_related("instance").get(pk=task_id)
         if row.state != HumanTask.State.OPEN:
             raise TaskNotOpen("任务已办结或已取消")
@@ -449,7 +462,7 @@ def _schedule_delivery(message_id: int) -> None:
 
 def deliver_message(*, instance_id: int, name: str, payload: dict | None = None, actor=None) -> bool:
     """Deliver message ``name`` to a case waiting for it; False if nothing there waits."""
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         instance = _locked_instance(instance_id)
         if instance is None or instance.status not in ACTIVE:
             return False
@@ -540,7 +553,7 @@ def fire_due_timers(*, limit: int = 1000, shard: tuple[int, int] | None = None) 
     due_ids = list(due.order_by("next_timer_at").values_list("pk", flat=True)[:limit])
     fired = 0
     for pk in due_ids:
-        with transaction.atomic():
+        with transaction.atomic(), audit.buffered():
             instance = _locked_instance(pk, skip_locked=True)
             if (
                 instance is None
@@ -580,7 +593,7 @@ def _set_status(instance: ProcessInstance, *, actor, status: str, action: str, r
 
 def suspend_instance(*, instance_id: int, actor, reason: str = "") -> ProcessInstance:
     """挂起: timers stop firing and no task can be completed until resumed (linked cases too)."""
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         instance = _instance_or_404(instance_id)
         if instance.status not in ACTIVE:
             raise InstanceNotActive(f"案件当前状态为“{instance.get_status_display()}”，不能挂起")
@@ -597,7 +610,7 @@ def suspend_instance(*, instance_id: int, actor, reason: str = "") -> ProcessIns
 
 
 def resume_instance(*, instance_id: int, actor) -> ProcessInstance:
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         instance = _instance_or_404(instance_id)
         if instance.status != ProcessInstance.Status.SUSPENDED:
             raise InstanceNotActive("案件未挂起")
@@ -621,7 +634,7 @@ def terminate_instance(*, instance_id: int, actor, reason: str) -> ProcessInstan
     """终止: end the case; its open tasks are cancelled, its incidents closed, linked cases ended."""
     if not reason.strip():
         raise EngineError("终止案件必须填写原因")
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         instance = _instance_or_404(instance_id)
         if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.TERMINATED):
             raise InstanceNotActive("案件已结束")
@@ -654,7 +667,7 @@ def retry_incident(*, incident_id: int, actor) -> Incident:
     """Re-run the failed step; resolves the incident on success, else records the new error."""
     from django.contrib.auth import get_user_model
 
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         incident = Incident.objects.select_for_update().get(pk=incident_id)
         if incident.status != Incident.Status.OPEN:
             raise EngineError("该异常已处理")
