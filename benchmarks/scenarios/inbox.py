@@ -175,8 +175,10 @@ def generate(*, total: int, open_tasks: int) -> dict:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"
                 )
-        connection.cursor().execute("VACUUM ANALYZE processes_humantask")
-        connection.cursor().execute("VACUUM ANALYZE processes_processinstance")
+        # VACUUM sets the visibility map, so counts can be index-only scans (as autovacuum would).
+        verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+        connection.cursor().execute(f"{verb} processes_humantask")
+        connection.cursor().execute(f"{verb} processes_processinstance")
     return {"seconds": time.perf_counter() - started, "open": made_open, "cases": cases}
 
 
