@@ -65,12 +65,23 @@ class Command(BaseCommand):
             "--only", default=",".join(SCENARIOS), help="comma-separated scenario numbers, e.g. 1,4"
         )
         parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
+        parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="NAME=N",
+            help=f"override one size of the scale ({', '.join(SCALES['full'])})",
+        )
 
     def handle(self, *args, **options):
         only = {s.strip() for s in options["only"].split(",") if s.strip()}
         unknown = only - set(SCENARIOS)
         if unknown:
             raise CommandError(f"未知的场景编号：{', '.join(sorted(unknown))}（可选 {', '.join(SCENARIOS)}）")
+        for item in options["set"]:
+            name, _, value = item.partition("=")
+            if name not in SCALES["full"] or not value.isdigit():
+                raise CommandError(f"--set 需要 名称=正整数，名称可选 {', '.join(SCALES['full'])}")
         if options["workers"] < 1:
             raise CommandError("--workers 至少为 1")
         if os.environ.get(CHILD):
@@ -113,7 +124,10 @@ class Command(BaseCommand):
         from benchmarks import world
         from benchmarks.scenarios import engine_ceiling, inbox, intake, lifecycle, peer, routing_speed, timers
 
-        scale, workers = SCALES[options["scale"]], options["workers"]
+        scale, workers = dict(SCALES[options["scale"]]), options["workers"]
+        for item in options["set"]:
+            name, _, value = item.partition("=")
+            scale[name] = int(value)
         started = time.time()
         call_command("migrate", verbosity=0)
         world.build()
@@ -187,13 +201,14 @@ class Command(BaseCommand):
                     row.met = None
         self.stdout.write("")
         self.stdout.write(
-            f"scale={options['scale']}  database={database.engine_name()}  workers={workers}  "
+            f"scale={options['scale']} {scale}\ndatabase={database.engine_name()}  workers={workers}  "
             f"cpus={os.cpu_count()}  python={platform.python_version()}  total {time.time() - started:.0f}s"
         )
         self.stdout.write(render(rows))
         if options["json_file"]:
             report = {
                 "scale": options["scale"],
+                "sizes": scale,
                 "database": database.engine_name(),
                 "workers": workers,
                 "cpus": os.cpu_count(),
