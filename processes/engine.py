@@ -312,7 +312,7 @@ def start_process(
 def claim_task(*, task_id: int, user) -> HumanTask:
     """认领: assign an open task to ``user``; exactly one of two concurrent claims wins."""
     with transaction.atomic(), audit.buffered():
-        row = HumanTask.objects.select_related("instance").get(pk=task_id)
+        row = HumanTask.objects.select_related("instance").defer("instance__state").get(pk=task_id)
         _require_active(row.instance)
         if row.state != HumanTask.State.OPEN:
             raise TaskNotOpen("任务已办结或已取消")
@@ -334,7 +334,7 @@ def claim_task(*, task_id: int, user) -> HumanTask:
 def release_task(*, task_id: int, user) -> HumanTask:
     """退回待认领: the assignee gives the task back to the department queue."""
     with transaction.atomic(), audit.buffered():
-        row = HumanTask.objects.select_related("instance").get(pk=task_id)
+        row = HumanTask.objects.select_related("instance").defer("instance__state").get(pk=task_id)
         if row.state != HumanTask.State.OPEN:
             raise TaskNotOpen("任务已办结或已取消")
         if row.assignee_id != user.pk:
@@ -347,7 +347,7 @@ def release_task(*, task_id: int, user) -> HumanTask:
 
 def complete_task(*, task_id: int, user, data: dict | None = None) -> HumanTask:
     """办结: validate the form, complete the task and run the case on to its next wait state."""
-    row = HumanTask.objects.select_related("instance").get(pk=task_id)
+    row = HumanTask.objects.select_related("instance").defer("instance__state").get(pk=task_id)
     if row.state != HumanTask.State.OPEN:
         raise TaskNotOpen("任务已办结或已取消")
     if row.assignee_id != user.pk:
@@ -422,7 +422,7 @@ def _complete_locked(
 def set_task_deadline(*, task_id: int, due_at, actor=None) -> HumanTask:
     """Move an open task's deadline (督办 sets a new one); the change is audited."""
     with transaction.atomic(), audit.buffered():
-        row = HumanTask.objects.select_for_update().select_related("instance").get(pk=task_id)
+        row = HumanTask.objects.select_for_update().select_related("instance").defer("instance__state").get(pk=task_id)
         if row.state != HumanTask.State.OPEN:
             raise TaskNotOpen("任务已办结或已取消")
         before = row.due_at

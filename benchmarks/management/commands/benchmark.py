@@ -133,8 +133,18 @@ class Command(BaseCommand):
         world.build()
         world.warm()
         rows: list[Row] = []
+        printed = 0
 
         def step(label: str) -> None:
+            nonlocal printed
+            if options["scale"] != "full":  # smoke scale checks correctness; targets are for full scale
+                for row in rows[printed:]:
+                    if not row.target.startswith("="):
+                        row.met = None
+            if rows[printed:]:  # each scenario's figures as soon as it ends
+                self.stdout.write(render(rows[printed:]))
+                printed = len(rows)
+                self._write_json(options, scale, workers, started, rows)
             self.stdout.write(f"[{time.time() - started:7.1f}s] {label}")
 
         if "6" in only:
@@ -195,10 +205,6 @@ class Command(BaseCommand):
             step("5 timers")
             rows += timers.run(n=scale["timers"], workers=workers)
         step("done")
-        if options["scale"] != "full":  # smoke scale checks correctness; the targets are for full scale
-            for row in rows:
-                if not row.target.startswith("="):
-                    row.met = None
         self.stdout.write("")
         self.stdout.write(
             f"scale={options['scale']} {scale}\ndatabase={database.engine_name()}  workers={workers}  "
@@ -206,15 +212,20 @@ class Command(BaseCommand):
         )
         self.stdout.write(render(rows))
         if options["json_file"]:
-            report = {
-                "scale": options["scale"],
-                "sizes": scale,
-                "database": database.engine_name(),
-                "workers": workers,
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "seconds": round(time.time() - started, 1),
-                "rows": [r.as_dict() for r in rows],
-            }
-            Path(options["json_file"]).write_text(json.dumps(report, ensure_ascii=False, indent=2))
+            self._write_json(options, scale, workers, started, rows)
             self.stdout.write(f"已写入 {options['json_file']}")
+
+    def _write_json(self, options, scale, workers, started, rows) -> None:
+        if not options["json_file"]:
+            return
+        report = {
+            "scale": options["scale"],
+            "sizes": scale,
+            "database": database.engine_name(),
+            "workers": workers,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "seconds": round(time.time() - started, 1),
+            "rows": [r.as_dict() for r in rows],
+        }
+        Path(options["json_file"]).write_text(json.dumps(report, ensure_ascii=False, indent=2))
