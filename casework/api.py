@@ -76,7 +76,13 @@ class TaskListView(APIView):
         if request.query_params.keys() - {"list", "page", "page_size"} and not filters.is_valid():
             return error_response(400, "invalid_parameter", "筛选条件有误", filters.errors.get_json_data())
         paginator = TaskPage()
-        page = paginator.paginate_queryset(filters.apply(LISTS[name](request.user)), request, view=self)
+        filtered = any(v for k, v in request.query_params.items() if k not in ("list", "page", "page_size"))
+        tasks = (
+            selectors.DepartmentQueue(request.user)
+            if name == "queue" and not filtered
+            else filters.apply(LISTS[name](request.user))
+        )
+        page = paginator.paginate_queryset(tasks, request, view=self)
         return paginator.get_paginated_response(HumanTaskSerializer(page, many=True).data)
 
 

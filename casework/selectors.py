@@ -24,6 +24,47 @@ def department_queue(user) -> QuerySet[HumanTask]:
     return _base().filter(task_scope(user), state=OPEN, assignee__isnull=True).order_by("created_at", "pk")
 
 
+class DepartmentQueue:
+    """部门待认领 as the inbox opens it (no filters, oldest first), one index range per post.
+
+    The same rows, order and count as ``department_queue(user)``, but read as one ordered,
+    index-only range per (department, role) post of the user, merged here: the posts' task
+    sets are disjoint, so their counts add up and the first rows of the merged order are
+    among the first rows of each post.  An OR over posts instead makes PostgreSQL fetch and
+    sort every open task of the department for each page (100 ms at 8,000 tasks).  Works as
+    a Paginator's object list (``count()`` and slicing).
+    """
+
+    def __init__(self, user):
+        self.user = user
+        self.posts = sorted(posts(user))
+
+    def _post(self, department: str, role: str) -> QuerySet[HumanTask]:
+        return HumanTask.objects.filter(
+            candidate_department=department, candidate_role=role, state=OPEN, assignee__isnull=True
+        )
+
+    def count(self) -> int:
+        return sum(self._post(d, r).count() for d, r in self.posts)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        if stop is None or index.step not in (None, 1) or start < 0:
+            raise TypeError("DepartmentQueue supports forward slices with an end only")
+        keys: list[tuple] = []
+        for department, role in self.posts:
+            ordered = self._post(department, role).order_by("created_at", "pk")
+            keys.extend(ordered.values_list("created_at", "pk")[:stop])
+        ids = [pk for _, pk in sorted(keys)[start:stop]]
+        rows = {task.pk: task for task in _base().filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 def my_tasks(user) -> QuerySet[HumanTask]:
     """我的待办: open tasks the user has claimed."""
     return _base().filter(state=OPEN, assignee=user).order_by("due_at", "created_at", "pk")
@@ -83,7 +124,7 @@ def escalations_for(user) -> QuerySet[Escalation]:
 
 def counts(user) -> dict[str, int]:
     return {
-        "queue": department_queue(user).count(),
+        "queue": DepartmentQueue(user).count(),
         "mine": my_tasks(user).count(),
         "overdue": overdue_tasks(user).filter(due_at__lte=timezone.now()).count(),
     }

@@ -42,9 +42,12 @@ class TaskListView(LoginRequiredMixin, View):
         default_sort = (
             "-received" if self.list_name == "done" else ("due" if self.list_name != "queue" else "received")
         )
+        filtered = any(value for key, value in request.GET.items() if key != "page")
         tasks = (
             filters.apply(selector(request.user), default_sort=default_sort)
-            if request.GET
+            if filtered
+            else selectors.DepartmentQueue(request.user)
+            if self.list_name == "queue"
             else selector(request.user)
         )
         page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))

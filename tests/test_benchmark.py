@@ -104,3 +104,25 @@ def test_routing_scenario_reports_its_rate():
     keywords = next(r for r in rows if r.metric == "catalogue keywords")
     assert keywords.value == 2000
     assert rate.value > 0 and rate.met is not None
+
+
+def test_department_queue_fast_path_matches_the_queryset(bench_world):
+    """The inbox's unfiltered 部门待认领 (one index range per post) = the OR queryset, page by page."""
+    from django.contrib.auth import get_user_model
+
+    from casework.selectors import DepartmentQueue
+
+    inbox.generate(total=600, open_tasks=120)
+    # Some unmatched registrations in the area's claim pool, offered to every approval officer there.
+    pool = HumanTask.objects.filter(state=HumanTask.State.OPEN, assignee__isnull=True, area_code="510800")
+    HumanTask.objects.filter(pk__in=list(pool.values_list("pk", flat=True)[:7])).update(
+        candidate_department="POOL-510800"
+    )
+    checked = 0
+    for user in get_user_model().objects.filter(username__startswith="b_510800-"):
+        fast, slow = DepartmentQueue(user), department_queue(user)
+        assert fast.count() == slow.count()
+        for start, stop in ((0, 2), (0, 20), (1, 3), (2, 9)):
+            assert [t.pk for t in fast[start:stop]] == [t.pk for t in slow[start:stop]]
+        checked += fast.count()
+    assert checked > 7
