@@ -422,7 +422,12 @@ def _complete_locked(
 def set_task_deadline(*, task_id: int, due_at, actor=None) -> HumanTask:
     """Move an open task's deadline (督办 sets a new one); the change is audited."""
     with transaction.atomic(), audit.buffered():
-        row = HumanTask.objects.select_for_update().select_related("instance").defer("instance__state").get(pk=task_id)
+        row = (
+            HumanTask.objects.select_for_update()
+            .select_related("instance")
+            .defer("instance__state")
+            .get(pk=task_id)
+        )
         if row.state != HumanTask.State.OPEN:
             raise TaskNotOpen("任务已办结或已取消")
         before = row.due_at
