@@ -16,7 +16,13 @@ SUFFIX = "_benchmark"
 
 
 def bench_url(configured: str) -> str:
-    """The URL of the scratch database that belongs to ``configured``."""
+    """The URL of the scratch database that belongs to ``configured``.
+
+    ``BENCHMARK_DATABASE_URL`` names another one (a dedicated server, or two runs side by side).
+    """
+    override = os.environ.get("BENCHMARK_DATABASE_URL")
+    if override:
+        return override
     if configured.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(configured)
         name = parts.path.lstrip("/") or "postgres"
@@ -42,10 +48,18 @@ def _pg_admin(url: str):
     return conn, cfg["NAME"]
 
 
+class InUse(Exception):
+    """Another benchmark run is using the scratch database."""
+
+
 def recreate(url: str) -> None:
     if url.startswith(("postgres://", "postgresql://")):
         conn, name = _pg_admin(url)
         with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name])
+            if cur.fetchone()[0]:
+                conn.close()
+                raise InUse(name)
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             cur.execute(f'CREATE DATABASE "{name}"')
         conn.close()

@@ -95,7 +95,12 @@ class Command(BaseCommand):
         url = database.bench_url(configured)
         keep = "--keep" in sys.argv
         self.stdout.write(f"基准数据库：{url.rsplit('@', 1)[-1]}（独立于业务数据库，运行后删除）")
-        database.recreate(url)
+        try:
+            database.recreate(url)
+        except database.InUse as exc:
+            raise CommandError(
+                f"基准数据库 {exc} 正被另一次基准运行使用；等它结束，或用 BENCHMARK_DATABASE_URL 另指一个"
+            ) from None
         env = {
             **os.environ,
             CHILD: "1",
