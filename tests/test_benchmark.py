@@ -14,10 +14,13 @@ from casework.selectors import department_queue, my_tasks
 from processes.models import HumanTask, ProcessDefinition, ProcessInstance
 
 
-def test_scratch_database_is_never_the_configured_one():
+def test_scratch_database_is_never_the_configured_one(monkeypatch):
+    monkeypatch.delenv("BENCHMARK_DATABASE_URL", raising=False)
     assert bench_url("postgres://u:p@db:5432/xtjg") == "postgres://u:p@db:5432/xtjg_benchmark"
     assert bench_url("postgres://u:p@db:5432/xtjg_benchmark") == "postgres://u:p@db:5432/xtjg_benchmark"
     assert bench_url("sqlite:////srv/app/var/db.sqlite3") == "sqlite:////srv/app/var/benchmark.sqlite3"
+    monkeypatch.setenv("BENCHMARK_DATABASE_URL", "postgres://u:p@bench:5432/scratch")
+    assert bench_url("postgres://u:p@db:5432/xtjg") == "postgres://u:p@bench:5432/scratch"
 
 
 def test_percentile_and_table():
