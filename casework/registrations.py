@@ -5,14 +5,16 @@ The flow is bpmn/registration_push.bpmn; this module says what its steps mean.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from processes import engine, hooks
-from processes.audit import buffered, record
+from processes import audit, engine, hooks
+from processes.audit import record
 from processes.business_calendar import add_workdays
 from processes.errors import EngineError
 from processes.models import HumanTask, ProcessInstance
@@ -45,6 +47,169 @@ def pool_code(division_code: str) -> str:
     return f"POOL-{division_code}"
 
 
+@dataclass
+class Received:
+    """What became of one registration of a batch: saved (new or seen before), or refused."""
+
+    registration: Registration | None
+    created: bool = False
+    error: EngineError | None = None
+
+
+class _Lookups:
+    """The registrations, authorities and areas a batch refers to, read with one query each."""
+
+    def __init__(self, items: Sequence[dict]) -> None:
+        event_ids = {item["event_id"] for item in items}
+        self.existing = {
+            r.event_id: r
+            for r in Registration.objects.filter(event_id__in=event_ids).select_related(
+                "registration_authority"
+            )
+        }
+        self.authorities = {
+            d.code: d
+            for d in Department.objects.filter(
+                code__in={item["authority_code"] for item in items}, kind=Department.Kind.REGISTRAR
+            )
+        }
+        divisions = {item.get("division_code") or "" for item in items} | {
+            d.division_code for d in self.authorities.values()
+        }
+        self.divisions = set(
+            Department.objects.filter(division_code__in=divisions - {""})
+            .values_list("division_code", flat=True)
+            .distinct()
+        )
+
+
+def _seen_before(lookups: _Lookups, event_id: str, authority_code: str) -> Registration | None:
+    existing = lookups.existing.get(event_id)
+    if existing is not None and existing.registration_authority.code != authority_code:
+        raise DuplicateEvent(
+            f"登记事件编号 {event_id} 已由其他登记机关使用", details={"event_id": ["编号冲突"]}
+        )
+    return existing
+
+
+def _validated(lookups: _Lookups, item: dict) -> tuple[Department, str]:
+    """The registration authority and the area, or InvalidRegistration with every field's problem."""
+    errors: dict[str, list[str]] = {}
+    if not item["event_id"].strip():
+        errors["event_id"] = ["缺少登记事件编号"]
+    if not item["business_scope"].strip():
+        errors["business_scope"] = ["缺少经营范围"]
+    authority = lookups.authorities.get(item["authority_code"])
+    if authority is None:
+        errors["registration_authority"] = [f"未知的登记机关：{item['authority_code']}"]
+    division = item.get("division_code") or (authority.division_code if authority else "")
+    if division and division not in lookups.divisions:
+        errors["division_code"] = [f"未知的行政区划代码：{division}"]
+    elif authority is not None and division and not _within(division, authority.division_code):
+        errors["division_code"] = [f"行政区划 {division} 不在登记机关 {authority.name} 的辖区内"]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise InvalidRegistration(f"登记信息有误：{first}", details=errors)
+    assert authority is not None
+    return authority, division
+
+
+def _push(item: dict, authority: Department, division: str, *, source: str, actor) -> Registration:
+    """Save the enterprise and the registration and start its case (inside the caller's savepoint)."""
+    routing = route_business_scope(business_scope=item["business_scope"], division_code=division)
+    enterprise = register_enterprise(
+        credit_code=item["credit_code"],
+        name=item["name"],
+        registration_authority=authority,
+        actor=actor,
+        legal_representative=item.get("legal_representative", ""),
+        address=item.get("address", ""),
+        business_scope=item["business_scope"],
+        established_on=item["registered_on"],
+        registration_number=item.get("registration_number", ""),
+    )
+    registration = Registration.objects.create(
+        event_id=item["event_id"],
+        enterprise=enterprise,
+        registration_authority=authority,
+        division_code=division,
+        business_scope=item["business_scope"],
+        registered_on=item["registered_on"],
+        source=source,
+        routing=routing.explanation(),
+        received_by=actor if getattr(actor, "pk", None) else None,
+    )
+    instance = engine.start_process(
+        key=PROCESS,
+        data={
+            "registration_id": registration.pk,
+            "targets": [t.department_code for t in routing.targets],
+            "registrar_department": authority.code,
+            "pool_department": pool_code(division),
+            "claim_workdays": settings.PUSH_CLAIM_WORKDAYS,
+            "followup_workdays": settings.PUSH_FOLLOWUP_WORKDAYS,
+            "pool_workdays": settings.PUSH_POOL_WORKDAYS,
+            "received_at": timezone.now(),
+        },
+        business_key=f"SGZ-{item['event_id']}",
+        title=f"{enterprise.name} · 双告知",
+        actor=actor,
+        subject=(enterprise.name, enterprise.credit_code),
+        area_code=division,
+    )
+    registration.instance = instance
+    registration.save(update_fields=["instance"])
+    record(
+        "registration_received",
+        actor=actor,
+        instance=instance,
+        event_id=item["event_id"],
+        credit_code=enterprise.credit_code,
+        targets=[t.department_code for t in routing.targets],
+    )
+    return registration
+
+
+def _receive_one(lookups: _Lookups, item: dict, *, source: str, actor) -> Received:
+    existing = _seen_before(lookups, item["event_id"], item["authority_code"])
+    if existing is not None:
+        return Received(existing)
+    authority, division = _validated(lookups, item)
+    position = audit.mark()
+    try:
+        with transaction.atomic():
+            registration = _push(item, authority, division, source=source, actor=actor)
+    except IntegrityError:  # a concurrent push of the same event won the race
+        audit.discard_since(position)
+        return Received(Registration.objects.get(event_id=item["event_id"]))
+    except EngineError:
+        audit.discard_since(position)  # the audit rows and notices of the rolled-back push
+        raise
+    lookups.existing[item["event_id"]] = registration
+    return Received(registration, created=True)
+
+
+def receive_registrations(
+    items: Sequence[dict], *, source: str = Registration.Source.API, actor=None
+) -> list[Received]:
+    """A batch from the registrar's system (or an Excel sheet), in one transaction.
+
+    Each item holds the keyword arguments of ``receive_registration`` (without ``source`` and
+    ``actor``) and stands alone: a refused one is reported with its error and rolled back to
+    its own savepoint, the others are saved.  The look-ups are shared, the audit rows and
+    notices are written with one INSERT per table and their e-mail leaves as one batch.
+    """
+    results: list[Received] = []
+    with transaction.atomic(), audit.buffered():
+        lookups = _Lookups(items)
+        for item in items:
+            try:
+                results.append(_receive_one(lookups, item, source=source, actor=actor))
+            except EngineError as exc:
+                results.append(Received(None, error=exc))
+    return results
+
+
 def receive_registration(
     *,
     event_id: str,
@@ -65,86 +230,23 @@ def receive_registration(
     Returns (registration, created).  Raises InvalidRegistration (or InvalidEnterprise) with
     field details; nothing is saved then.
     """
-    existing = Registration.objects.filter(event_id=event_id).select_related("registration_authority").first()
-    if existing is not None:
-        if existing.registration_authority.code != authority_code:
-            raise DuplicateEvent(
-                f"登记事件编号 {event_id} 已由其他登记机关使用", details={"event_id": ["编号冲突"]}
-            )
-        return existing, False
-    errors: dict[str, list[str]] = {}
-    if not event_id.strip():
-        errors["event_id"] = ["缺少登记事件编号"]
-    if not business_scope.strip():
-        errors["business_scope"] = ["缺少经营范围"]
-    authority = Department.objects.filter(code=authority_code, kind=Department.Kind.REGISTRAR).first()
-    if authority is None:
-        errors["registration_authority"] = [f"未知的登记机关：{authority_code}"]
-    division = division_code or (authority.division_code if authority else "")
-    if division and not Department.objects.filter(division_code=division).exists():
-        errors["division_code"] = [f"未知的行政区划代码：{division}"]
-    elif authority is not None and division and not _within(division, authority.division_code):
-        errors["division_code"] = [f"行政区划 {division} 不在登记机关 {authority.name} 的辖区内"]
-    if errors:
-        first = next(iter(errors.values()))[0]
-        raise InvalidRegistration(f"登记信息有误：{first}", details=errors)
-    assert authority is not None
-    routing = route_business_scope(business_scope=business_scope, division_code=division)
-    try:
-        with transaction.atomic(), buffered():
-            enterprise = register_enterprise(
-                credit_code=credit_code,
-                name=name,
-                registration_authority=authority,
-                actor=actor,
-                legal_representative=legal_representative,
-                address=address,
-                business_scope=business_scope,
-                established_on=registered_on,
-                registration_number=registration_number,
-            )
-            registration = Registration.objects.create(
-                event_id=event_id,
-                enterprise=enterprise,
-                registration_authority=authority,
-                division_code=division,
-                business_scope=business_scope,
-                registered_on=registered_on,
-                source=source,
-                routing=routing.explanation(),
-                received_by=actor if getattr(actor, "pk", None) else None,
-            )
-            instance = engine.start_process(
-                key=PROCESS,
-                data={
-                    "registration_id": registration.pk,
-                    "targets": [t.department_code for t in routing.targets],
-                    "registrar_department": authority.code,
-                    "pool_department": pool_code(division),
-                    "claim_workdays": settings.PUSH_CLAIM_WORKDAYS,
-                    "followup_workdays": settings.PUSH_FOLLOWUP_WORKDAYS,
-                    "pool_workdays": settings.PUSH_POOL_WORKDAYS,
-                    "received_at": timezone.now(),
-                },
-                business_key=f"SGZ-{event_id}",
-                title=f"{enterprise.name} · 双告知",
-                actor=actor,
-                subject=(enterprise.name, enterprise.credit_code),
-                area_code=division,
-            )
-            registration.instance = instance
-            registration.save(update_fields=["instance"])
-            record(
-                "registration_received",
-                actor=actor,
-                instance=instance,
-                event_id=event_id,
-                credit_code=enterprise.credit_code,
-                targets=[t.department_code for t in routing.targets],
-            )
-    except IntegrityError:  # a concurrent push of the same event won the race
-        return Registration.objects.get(event_id=event_id), False
-    return registration, True
+    item = {
+        "event_id": event_id,
+        "credit_code": credit_code,
+        "name": name,
+        "business_scope": business_scope,
+        "authority_code": authority_code,
+        "registered_on": registered_on,
+        "division_code": division_code,
+        "legal_representative": legal_representative,
+        "address": address,
+        "registration_number": registration_number,
+    }
+    (result,) = receive_registrations([item], source=source, actor=actor)
+    if result.error is not None:
+        raise result.error
+    assert result.registration is not None
+    return result.registration, result.created
 
 
 def registration_of(instance: ProcessInstance) -> Registration:

@@ -18,6 +18,8 @@ from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from processes.audit import memo
+
 from .models import ApprovalItem, Department
 
 # Inside brackets, the text from 不含/不包括/除/不得/不从事 to the closing bracket is an exclusion:
@@ -156,6 +158,24 @@ def _division_chain(division: str) -> list[str]:
     return list(dict.fromkeys(chain))
 
 
+def _approval_departments(chain: tuple[str, ...]) -> list[Department]:
+    """The approval and industry departments of an area chain (once per batch of registrations)."""
+    cache = memo()
+    key = ("approval-departments", chain)
+    if cache is not None and key in cache:
+        return cache[key]
+    departments = list(
+        Department.objects.filter(
+            division_code__in=chain,
+            sector__isnull=False,
+            kind__in=[Department.Kind.APPROVAL, Department.Kind.INDUSTRY],
+        ).select_related("sector")
+    )
+    if cache is not None:
+        cache[key] = departments
+    return departments
+
+
 def route_business_scope(*, business_scope: str, division_code: str) -> Routing:
     """Which approval departments a registration in ``division_code`` is pushed to, and why.
 
@@ -170,15 +190,12 @@ def route_business_scope(*, business_scope: str, division_code: str) -> Routing:
         if hit.item_code not in codes:
             codes.append(hit.item_code)
     chain = _division_chain(division_code)
-    candidates = Department.objects.filter(
-        sector__code__in=list(items_by_sector),
-        division_code__in=chain,
-        kind__in=[Department.Kind.APPROVAL, Department.Kind.INDUSTRY],
-    ).select_related("sector")
     by_sector: dict[str, list[Department]] = {}
-    for department in candidates:
-        assert department.sector is not None
-        by_sector.setdefault(department.sector.code, []).append(department)
+    if items_by_sector:
+        for department in _approval_departments(tuple(chain)):
+            assert department.sector is not None
+            if department.sector.code in items_by_sector:
+                by_sector.setdefault(department.sector.code, []).append(department)
     targets, unrouted = [], []
     for sector, item_codes in items_by_sector.items():
         options = sorted(by_sector.get(sector, []), key=lambda d: (chain.index(d.division_code), d.code))

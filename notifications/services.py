@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from processes.audit import defer_insert, memo
+
 from .models import Notification
 
 
@@ -28,12 +30,15 @@ def notify_users(
     """
     recipients = {u.pk: u for u in users if u is not None}
     if new_key:
-        created = Notification.objects.bulk_create(
-            [
-                Notification(recipient=u, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key)
-                for u in recipients.values()
-            ]
-        )
+        rows = [
+            Notification(recipient=u, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key)
+            for u in recipients.values()
+        ]
+        # Inside an engine operation the rows join its buffered INSERT (and leave with a step
+        # that is rolled back); their e-mail goes out as one batch per operation.
+        if rows and all([defer_insert(row, _email_after_commit) for row in rows]):
+            return rows
+        created = Notification.objects.bulk_create(rows)
         _email_after_commit(created)
         return created
     if dedupe_key and recipients:
@@ -87,16 +92,28 @@ def notify_department(
     new_key: bool = False,
 ) -> list[Notification]:
     """Tell every officer holding ``role`` in the department (and ``also_user``)."""
-    users = list(
-        get_user_model()
-        .objects.filter(memberships__department__code=department_code, memberships__role=role, is_active=True)
-        .distinct()
-    )
+    users = list(_holders(department_code, role))
     if also_user is not None:
         users.append(also_user)
     return notify_users(
         users=users, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key, new_key=new_key
     )
+
+
+def _holders(department_code: str, role: str) -> list:
+    """Active users holding ``role`` in the department (looked up once per engine operation)."""
+    cache = memo()
+    key = ("post-holders", department_code, role)
+    if cache is not None and key in cache:
+        return cache[key]
+    users = list(
+        get_user_model()
+        .objects.filter(memberships__department__code=department_code, memberships__role=role, is_active=True)
+        .distinct()
+    )
+    if cache is not None:
+        cache[key] = users
+    return users
 
 
 def mark_read(*, user, notification_ids: list[int] | None = None) -> int:

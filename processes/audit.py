@@ -1,19 +1,26 @@
 """Writing audit rows: called by the engine and domain services inside their transaction.
 
 Inside ``buffered()`` (each engine operation runs in one) rows are collected and written
-with one INSERT just before the operation's transaction commits; ``mark()`` and
-``discard_since()`` drop the rows of a step that was rolled back to its savepoint.
+with one INSERT per table just before the operation's transaction commits; ``mark()`` and
+``discard_since()`` drop the rows of a step that was rolled back to its savepoint.  Other
+rows born with the operation (the notices of a new task) may join the buffer with
+``defer_insert``, so they are dropped with the step that made them, and ``memo()`` keeps
+look-ups that stay true for the whole operation (the active version of a process, the
+officers of a department).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from .models import AuditEvent
 
 _local = threading.local()
+
+AfterInsert = Callable[[list[Any]], None]
 
 
 def record(action: str, *, actor=None, instance=None, human_task=None, **payload) -> AuditEvent:
@@ -21,12 +28,37 @@ def record(action: str, *, actor=None, instance=None, human_task=None, **payload
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     event = AuditEvent(action=action, actor=actor, instance=instance, human_task=human_task, payload=payload)
+    if not defer_insert(event):
+        event.save()
+    return event
+
+
+def defer_insert(row, after_insert: AfterInsert | None = None) -> bool:
+    """Queue an unsaved model instance for the operation's bulk INSERT.
+
+    ``after_insert`` is called once per flush with this kind of row (saved, with their
+    keys).  Returns False when no buffer is open: the caller must save the row itself.
+    """
     pending = getattr(_local, "rows", None)
     if pending is None:
-        event.save()
-    else:
-        pending.append(event)
-    return event
+        return False
+    pending.append((row, after_insert))
+    return True
+
+
+def memo() -> dict | None:
+    """A dict that lives as long as the outermost ``buffered()`` or ``memo_scope()`` (else None)."""
+    return getattr(_local, "memo", None)
+
+
+def _flush(rows: list[tuple[Any, AfterInsert | None]]) -> None:
+    groups: dict[tuple[Any, AfterInsert | None], list[Any]] = {}
+    for row, after in rows:
+        groups.setdefault((type(row), after), []).append(row)
+    for (model, after), objs in groups.items():
+        model._default_manager.bulk_create(objs)
+        if after is not None:
+            after(objs)
 
 
 @contextmanager
@@ -39,14 +71,28 @@ def buffered() -> Iterator[None]:
     if getattr(_local, "rows", None) is not None:
         yield
         return
-    _local.rows = []
+    with memo_scope():
+        _local.rows = []
+        try:
+            yield
+            rows, _local.rows = _local.rows, None
+            if rows:
+                _flush(rows)
+        finally:
+            _local.rows = None
+
+
+@contextmanager
+def memo_scope() -> Iterator[None]:
+    """Open a ``memo()`` for a run of operations (a timer sweep); nested uses join the outer one."""
+    if getattr(_local, "memo", None) is not None:
+        yield
+        return
+    _local.memo = {}
     try:
         yield
-        rows, _local.rows = _local.rows, None
-        if rows:
-            AuditEvent.objects.bulk_create(rows)
     finally:
-        _local.rows = None
+        _local.memo = None
 
 
 def mark() -> int:

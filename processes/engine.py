@@ -255,6 +255,23 @@ def _fail(incident: Incident | None) -> None:
 # --- starting cases --------------------------------------------------------------------
 
 
+def _active_version(key: str) -> ProcessVersion:
+    """The version new cases of ``key`` start on (looked up once per batch of operations)."""
+    cache = audit.memo()
+    if cache is not None and ("active-version", key) in cache:
+        return cache[("active-version", key)]
+    version = (
+        ProcessVersion.objects.select_related("definition")
+        .filter(definition__key=key, is_active=True)
+        .first()
+    )
+    if version is None:
+        raise EngineError(f"流程“{key}”尚未部署")
+    if cache is not None:
+        cache[("active-version", key)] = version
+    return version
+
+
 def start_process(
     *,
     key: str,
@@ -270,13 +287,7 @@ def start_process(
 
     The case is created even if its first steps fail: it then carries an Incident.
     """
-    version = (
-        ProcessVersion.objects.select_related("definition")
-        .filter(definition__key=key, is_active=True)
-        .first()
-    )
-    if version is None:
-        raise EngineError(f"流程“{key}”尚未部署")
+    version = _active_version(key)
     definition = version.definition
     # No savepoint of its own: a failing step is caught by _advance's savepoint, and anything
     # else failing here fails the caller's whole transaction anyway.
@@ -556,6 +567,11 @@ def fire_due_timers(*, limit: int = 1000, shard: tuple[int, int] | None = None) 
     if shard is not None:
         due = due.alias(shard=Mod("pk", shard[1])).filter(shard=shard[0])
     due_ids = list(due.order_by("next_timer_at").values_list("pk", flat=True)[:limit])
+    with audit.memo_scope():  # one look-up of the active versions and of the supervisors per sweep
+        return _fire(due_ids, now)
+
+
+def _fire(due_ids: list[int], now) -> int:
     fired = 0
     for pk in due_ids:
         with transaction.atomic(), audit.buffered():
@@ -565,7 +581,10 @@ def fire_due_timers(*, limit: int = 1000, shard: tuple[int, int] | None = None) 
                 or instance.status not in ACTIVE
                 or instance.next_timer_at is None
                 or instance.next_timer_at > now
-                or instance.incidents.filter(status=Incident.Status.OPEN, action="timers").exists()
+                or (  # only a case in INCIDENT can hold an open incident
+                    instance.status == ProcessInstance.Status.INCIDENT
+                    and instance.incidents.filter(status=Incident.Status.OPEN, action="timers").exists()
+                )
             ):
                 continue
             record("timers_fired", instance=instance, due=instance.next_timer_at.isoformat())
