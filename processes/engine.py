@@ -9,6 +9,7 @@ back to a savepoint and recorded as an Incident instead: never a half-saved stat
 
 from __future__ import annotations
 
+import copy
 import logging
 import traceback
 from collections.abc import Callable
@@ -105,6 +106,12 @@ def _save_state(instance: ProcessInstance, wf) -> None:
         "updated_at": now,
         "completed_at": now if wf.completed else None,
     }
+    if instance._state.adding:  # a new case: its first save is its INSERT
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        instance.version += 1  # as if saved once before its first steps
+        instance.save(force_insert=True)
+        return
     updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(
         version=F("version") + 1, **fields
     )
@@ -204,6 +211,8 @@ def _advance(
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of a step becomes an incident
         audit.discard_since(position)
+        if hasattr(instance, "_initial_state"):  # a new case: its INSERT was rolled back too
+            _insert_initial(instance)
         return _record_incident(instance, action=action, args=args, exc=exc, actor=actor, incident=incident)
 
 
@@ -292,13 +301,16 @@ def start_process(
     # No savepoint of its own: a failing step is caught by _advance's savepoint, and anything
     # else failing here fails the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False), audit.buffered():
-        wf = new_workflow(version, dict(data or {}))
-        instance = ProcessInstance.objects.create(
+        payload = dict(data or {})
+        wf = new_workflow(version, copy.deepcopy(payload))  # its steps must not change ``payload``
+        # Not saved yet: its first save (in _save_state) is its INSERT, with the state after the
+        # first steps.  If they fail, the case is saved with its initial state and the incident.
+        instance = ProcessInstance(
             process_version=version,
             case_type=key,
             business_key=business_key,
             title=title or (definition.name if definition else key),
-            state=dumps(wf),
+            state="",
             parent_task=parent_task,
             started_by=actor,
             subject_name=subject[0],
@@ -306,6 +318,7 @@ def start_process(
             area_code=area_code,
         )
         setattr(instance, "_fresh", True)  # noqa: B010
+        setattr(instance, "_initial_state", lambda: dumps(new_workflow(version, payload)))  # noqa: B010
         record(
             "instance_started",
             actor=actor,
@@ -314,7 +327,22 @@ def start_process(
             business_key=business_key,
         )
         _advance(instance, wf, action="start", args={}, step=lambda wf: None, actor=actor)
+        del instance._initial_state  # type: ignore[attr-defined]
     return instance
+
+
+def _insert_initial(instance: ProcessInstance) -> None:
+    """A new case whose first steps failed: save it as it was before them (then its incident)."""
+    initial = instance._initial_state  # type: ignore[attr-defined]
+    instance.pk = None
+    instance._state.adding = True
+    instance.state, instance.version = initial(), 1
+    instance.status, instance.next_timer_at, instance.completed_at = (
+        ProcessInstance.Status.RUNNING,
+        None,
+        None,
+    )
+    instance.save(force_insert=True)
 
 
 # --- human tasks -------------------------------------------------------------------------

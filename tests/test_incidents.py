@@ -106,3 +106,28 @@ def test_stale_write_is_refused(start_case):
 
     with pytest.raises(ConcurrentModification):
         _save_state(instance, wf)
+
+
+def test_failure_after_the_first_save_of_a_new_case_keeps_it_with_its_initial_state(
+    failing_process, monkeypatch
+):
+    from processes import hooks
+    from processes.serialization import loads
+
+    def refuse(**kwargs):
+        raise RuntimeError("hook failed")
+
+    monkeypatch.setitem(hooks._created_hooks, ("engine_failing_step", "*"), [refuse])
+    instance = engine.start_process(key="engine_failing_step", data={"initial_divisor": 2})
+
+    instance.refresh_from_db()
+    assert (instance.status, instance.version) == (ProcessInstance.Status.INCIDENT, 1)
+    assert ProcessInstance.objects.count() == 1
+    assert not HumanTask.objects.exists()  # the task row of the rolled-back step is gone
+    wf = loads(instance.process_version, instance.state)
+    assert not wf.completed and wf.data == {} and wf.task_tree.data["initial_divisor"] == 2
+    assert "hook failed" in Incident.objects.get(instance=instance).message
+    actions = list(
+        AuditEvent.objects.filter(instance=instance).order_by("pk").values_list("action", flat=True)
+    )
+    assert actions == ["instance_started", "incident_raised"]
