@@ -1,10 +1,11 @@
 from django.urls import path
 
 from . import api
-from .registration_api import RegistrationIntakeView
+from .registration_api import RegistrationBatchIntakeView, RegistrationIntakeView
 
 urlpatterns = [
     path("registrations", RegistrationIntakeView.as_view(), name="api-registrations"),
+    path("registrations/batch", RegistrationBatchIntakeView.as_view(), name="api-registrations-batch"),
     path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
     path("tasks/<id:task_id>", api.TaskDetailView.as_view(), name="api-task"),
     path("tasks/<id:task_id>/claim", api.TaskActionView.as_view(action="claim"), name="api-task-claim"),

@@ -1,4 +1,4 @@
-"""REST intake for the registrar's system: POST a registration, idempotent by ``event_id``."""
+"""REST intake for the registrar's system: POST a registration (or a batch), idempotent by ``event_id``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from processes.api.errors import error_response
 
 from .models import Registration
 from .permissions import has_role, posts
-from .registrations import receive_registration
+from .registrations import receive_registration, receive_registrations
+
+BATCH_LIMIT = 500
 
 
 class IsRegistrar(BasePermission):
@@ -91,3 +93,108 @@ class RegistrationIntakeView(APIView):
             actor=request.user,
         )
         return Response(RegistrationOut(registration).data, status=201 if created else 200)
+
+
+class BatchIn(serializers.Serializer):
+    registrations = serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=BATCH_LIMIT,
+        help_text=f"登记信息列表（每批至多 {BATCH_LIMIT} 条，每条同单条推送）",
+    )
+
+
+class BatchItemOut(serializers.Serializer):
+    index = serializers.IntegerField(help_text="在请求列表中的序号（从 0 起）")
+    event_id = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(choices=["created", "duplicate", "failed"])
+    registration = RegistrationOut(allow_null=True)
+    error = serializers.DictField(allow_null=True, help_text="失败时：code、message、details")
+
+
+class BatchOut(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    results = BatchItemOut(many=True)
+
+
+def _failed(index: int, event_id, code: str, message: str, details: dict) -> dict:
+    error = {"code": code, "message": message, "details": details}
+    return {
+        "index": index,
+        "event_id": str(event_id or ""),
+        "status": "failed",
+        "registration": None,
+        "error": error,
+    }
+
+
+class RegistrationBatchIntakeView(APIView):
+    """A batch from the registrar's system in one transaction; each item succeeds or fails alone."""
+
+    permission_classes = [IsRegistrar]
+
+    @extend_schema(request=BatchIn, responses={200: BatchOut})
+    def post(self, request):
+        body = BatchIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        own = {code for code, role in posts(request.user) if role == "registrar"}
+        results: list[dict | None] = []
+        accepted: list[tuple[int, dict]] = []
+        for index, raw in enumerate(body.validated_data["registrations"]):
+            item = RegistrationIn(data=raw)
+            if not item.is_valid():
+                results.append(_failed(index, raw.get("event_id"), "invalid", "登记信息有误", item.errors))
+                continue
+            v = item.validated_data
+            if not request.user.is_superuser and v["registration_authority"] not in own:
+                details = {"registration_authority": ["不是您所在的登记机关"]}
+                results.append(
+                    _failed(
+                        index, v["event_id"], "forbidden", "只能以本人所在登记机关的名义推送登记信息", details
+                    )
+                )
+                continue
+            results.append(None)
+            accepted.append(
+                (
+                    index,
+                    {
+                        "event_id": v["event_id"],
+                        "credit_code": v["credit_code"],
+                        "name": v["name"],
+                        "business_scope": v["business_scope"],
+                        "authority_code": v["registration_authority"],
+                        "division_code": v.get("division_code", ""),
+                        "registered_on": v["registered_on"],
+                        "legal_representative": v.get("legal_representative", ""),
+                        "address": v.get("address", ""),
+                        "registration_number": v.get("registration_number", ""),
+                    },
+                )
+            )
+        received = (
+            receive_registrations([item for _, item in accepted], actor=request.user) if accepted else []
+        )
+        for (index, item), outcome in zip(accepted, received, strict=True):
+            if outcome.error is not None:
+                exc = outcome.error
+                results[index] = _failed(index, item["event_id"], exc.code, exc.message, exc.details)
+                continue
+            results[index] = {
+                "index": index,
+                "event_id": item["event_id"],
+                "status": "created" if outcome.created else "duplicate",
+                "registration": RegistrationOut(outcome.registration).data,
+                "error": None,
+            }
+        statuses = [r["status"] for r in results if r is not None]
+        return Response(
+            {
+                "created": statuses.count("created"),
+                "duplicates": statuses.count("duplicate"),
+                "failed": statuses.count("failed"),
+                "results": results,
+            }
+        )

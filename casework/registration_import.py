@@ -8,10 +8,8 @@ from datetime import date, datetime
 from django import forms
 from django.utils import timezone
 
-from processes.errors import EngineError
-
 from .models import Department, Registration
-from .registrations import receive_registration
+from .registrations import receive_registrations
 from .spreadsheets import cell_text, cell_value, is_blank, open_sheet
 
 COLUMNS = ["登记事件编号", "统一社会信用代码", "名称", "经营范围", "登记日期", "法定代表人", "住所"]
@@ -73,55 +71,80 @@ def import_registrations(*, content: bytes, authority: Department, actor) -> lis
 LIMITS = {"登记事件编号": 100, "名称": 200, "住所": 300, "法定代表人": 100, "经营范围": 5000}
 
 
+CHUNK = 200  # rows pushed per transaction
+
+
 def _import_rows(rows, index, authority, actor, results: list[RowResult]) -> None:
+    chunk: list[tuple[int, dict]] = []
+    try:
+        _read_rows(rows, index, authority, actor, results, chunk)
+    except ValueError:  # a damaged cell: the rows read before it are still pushed
+        _push_chunk(chunk, actor, results)
+        raise
+    _push_chunk(chunk, actor, results)
+
+
+def _read_rows(
+    rows, index, authority, actor, results: list[RowResult], chunk: list[tuple[int, dict]]
+) -> None:
     for number, values in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
             results.append(RowResult(number, "", "失败", f"单次最多导入 {MAX_ROWS} 行，其余未处理"))
             break
         if is_blank(values):
             continue
+        problem, item = _row_item(values, index, authority)
+        if problem is not None:
+            results.append(RowResult(number, problem[0], "失败", problem[1]))
+            continue
+        chunk.append((number, item))
+        if len(chunk) >= CHUNK:
+            _push_chunk(chunk, actor, results)
+            chunk.clear()
 
-        def cell(name: str, row=values) -> str:
-            return cell_text(row, index, name)
 
-        code_cell = cell_value(values, index, "统一社会信用代码")
-        if isinstance(code_cell, int | float):
-            results.append(
-                RowResult(
-                    number,
-                    cell("登记事件编号"),
-                    "失败",
-                    "统一社会信用代码被存成了数字（会丢失位数），请将该列设为文本后重新导入",
-                )
-            )
-            continue
-        too_long = [f"{name}超过 {limit} 字" for name, limit in LIMITS.items() if len(cell(name)) > limit]
-        if too_long:
-            results.append(RowResult(number, cell("登记事件编号")[:100], "失败", "；".join(too_long)))
-            continue
-        event_id = cell("登记事件编号")
-        registered_on = _cell_date(cell_value(values, index, "登记日期"))
-        if not event_id or registered_on is None:
-            reason = "缺少登记事件编号" if not event_id else "登记日期无效，应为日期或 YYYY-MM-DD"
-            results.append(RowResult(number, event_id, "失败", reason))
-            continue
-        try:
-            _, created = receive_registration(
-                event_id=event_id,
-                credit_code=cell("统一社会信用代码"),
-                name=cell("名称"),
-                business_scope=cell("经营范围"),
-                authority_code=authority.code,
-                registered_on=registered_on,
-                legal_representative=cell("法定代表人"),
-                address=cell("住所"),
-                source=Registration.Source.EXCEL,
-                actor=actor,
-            )
-        except EngineError as exc:
-            results.append(RowResult(number, event_id, "失败", exc.message))
-            continue
-        results.append(RowResult(number, event_id, "新建" if created else "重复", ""))
+def _row_item(values, index, authority) -> tuple[tuple[str, str] | None, dict]:
+    """The registration a row holds, or (event id, reason) when the row itself is unusable."""
+
+    def cell(name: str) -> str:
+        return cell_text(values, index, name)
+
+    code_cell = cell_value(values, index, "统一社会信用代码")
+    if isinstance(code_cell, int | float):
+        reason = "统一社会信用代码被存成了数字（会丢失位数），请将该列设为文本后重新导入"
+        return (cell("登记事件编号"), reason), {}
+    too_long = [f"{name}超过 {limit} 字" for name, limit in LIMITS.items() if len(cell(name)) > limit]
+    if too_long:
+        return (cell("登记事件编号")[:100], "；".join(too_long)), {}
+    event_id = cell("登记事件编号")
+    registered_on = _cell_date(cell_value(values, index, "登记日期"))
+    if not event_id or registered_on is None:
+        reason = "缺少登记事件编号" if not event_id else "登记日期无效，应为日期或 YYYY-MM-DD"
+        return (event_id, reason), {}
+    return None, {
+        "event_id": event_id,
+        "credit_code": cell("统一社会信用代码"),
+        "name": cell("名称"),
+        "business_scope": cell("经营范围"),
+        "authority_code": authority.code,
+        "registered_on": registered_on,
+        "legal_representative": cell("法定代表人"),
+        "address": cell("住所"),
+    }
+
+
+def _push_chunk(chunk: list[tuple[int, dict]], actor, results: list[RowResult]) -> None:
+    if not chunk:
+        return
+    received = receive_registrations(
+        [item for _, item in chunk], source=Registration.Source.EXCEL, actor=actor
+    )
+    for (number, item), result in zip(chunk, received, strict=True):
+        if result.error is not None:
+            results.append(RowResult(number, item["event_id"], "失败", result.error.message))
+        else:
+            results.append(RowResult(number, item["event_id"], "新建" if result.created else "重复", ""))
+    results.sort(key=lambda r: r.row)
 
 
 def manual_event_id() -> str:

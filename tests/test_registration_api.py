@@ -146,3 +146,52 @@ def test_numbers_where_text_is_expected_are_a_400_not_a_500(registrar_api, users
         f"/api/v1/tasks/{feedback.pk}/complete", {"data": {"permit_decision": ["x"]}}, format="json"
     )
     assert nested.status_code == 400
+
+
+def test_a_batch_reports_each_item_and_saves_the_good_ones(registrar_api, users):
+    registrar_api.post(URL, body(event_id="SEEN"), format="json")
+    items = [
+        body(event_id="B-1", credit_code=make_credit_code("9", "1", "510800", "MA6C0101")),
+        body(event_id="B-2", registered_on="not a date"),
+        body(event_id="B-3", registration_authority="510800-SCJG-X"),
+        body(event_id="SEEN"),
+        body(
+            event_id="B-4", business_scope=" ", credit_code=make_credit_code("9", "1", "510800", "MA6C0104")
+        ),
+    ]
+    response = registrar_api.post(f"{URL}/batch", {"registrations": items}, format="json")
+
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert (data["created"], data["duplicates"], data["failed"]) == (1, 1, 3)
+    statuses = [(r["index"], r["event_id"], r["status"]) for r in data["results"]]
+    assert statuses == [
+        (0, "B-1", "created"),
+        (1, "B-2", "failed"),
+        (2, "B-3", "failed"),
+        (3, "SEEN", "duplicate"),
+        (4, "B-4", "failed"),
+    ]
+    assert "registered_on" in data["results"][1]["error"]["details"]
+    assert data["results"][2]["error"]["code"] == "forbidden"
+    assert data["results"][4]["error"]["details"] == {"business_scope": ["缺少经营范围"]}
+    assert (
+        data["results"][0]["registration"]["case_id"] == Registration.objects.get(event_id="B-1").instance_id
+    )
+    assert set(Registration.objects.values_list("event_id", flat=True)) == {"SEEN", "B-1"}
+
+
+def test_a_batch_must_be_a_list_of_at_most_500(registrar_api):
+    empty = registrar_api.post(f"{URL}/batch", {"registrations": []}, format="json")
+    too_many = registrar_api.post(f"{URL}/batch", {"registrations": [body()] * 501}, format="json")
+    assert (empty.status_code, too_many.status_code) == (400, 400)
+    assert "registrations" in too_many.json()["error"]["details"]
+    assert not Registration.objects.exists()
+
+
+def test_only_a_registrar_may_push_a_batch(users):
+    client = APIClient()
+    client.force_authenticate(users["officer_wj"])
+    response = client.post(f"{URL}/batch", {"registrations": [body()]}, format="json")
+    assert response.status_code == 403
+    assert not Registration.objects.exists()
