@@ -129,3 +129,13 @@ def test_department_queue_fast_path_matches_the_queryset(bench_world):
             assert [t.pk for t in fast[start:stop]] == [t.pk for t in slow[start:stop]]
         checked += fast.count()
     assert checked > 7
+
+
+def test_intake_batches_cover_every_index_once(bench_world):
+    run_batch = intake.make_batch_fn("UB", 130)
+    context = intake._setup(0)
+    for start in range(0, 130, intake.BATCH):
+        run_batch(context, start)
+    cases = ProcessInstance.objects.filter(business_key__startswith="SGZ-BENCH-UB-")
+    assert cases.count() == 130
+    assert cases.filter(business_key="SGZ-BENCH-UB-129").exists()

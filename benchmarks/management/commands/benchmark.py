@@ -29,6 +29,7 @@ SCALES = {
         "lifecycle": 40,
         "one_department": 30,
         "intake": 300,
+        "intake_single": 100,
         "inbox_total": 50_000,
         "inbox_open": 10_000,
         "inbox_samples": 50,
@@ -39,6 +40,7 @@ SCALES = {
         "lifecycle": 3_000,
         "one_department": 2_000,
         "intake": 120_000,
+        "intake_single": 5_000,
         "inbox_total": 5_000_000,
         "inbox_open": 1_000_000,
         "inbox_samples": 300,
@@ -200,7 +202,7 @@ class Command(BaseCommand):
             )
         if "3" in only:
             step("3 intake burst")
-            rows += intake.run(n=scale["intake"], workers=workers)
+            rows += intake.run(n=scale["intake"], single=scale["intake_single"], workers=workers)
         if "4" in only:
             step("4 inbox")
             rows += inbox.run(
