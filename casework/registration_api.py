@@ -61,6 +61,22 @@ class RegistrationOut(serializers.ModelSerializer):
         ]
 
 
+def _item(v: dict) -> dict:
+    """A validated ``RegistrationIn`` as the keyword arguments of ``receive_registration``."""
+    return {
+        "event_id": v["event_id"],
+        "credit_code": v["credit_code"],
+        "name": v["name"],
+        "business_scope": v["business_scope"],
+        "authority_code": v["registration_authority"],
+        "division_code": v.get("division_code", ""),
+        "registered_on": v["registered_on"],
+        "legal_representative": v.get("legal_representative", ""),
+        "address": v.get("address", ""),
+        "registration_number": v.get("registration_number", ""),
+    }
+
+
 class RegistrationIntakeView(APIView):
     """201 with the new case and its routing; 200 with the first one if the event was seen."""
 
@@ -79,19 +95,7 @@ class RegistrationIntakeView(APIView):
                 "只能以本人所在登记机关的名义推送登记信息",
                 {"registration_authority": ["不是您所在的登记机关"]},
             )
-        registration, created = receive_registration(
-            event_id=v["event_id"],
-            credit_code=v["credit_code"],
-            name=v["name"],
-            business_scope=v["business_scope"],
-            authority_code=v["registration_authority"],
-            division_code=v.get("division_code", ""),
-            registered_on=v["registered_on"],
-            legal_representative=v.get("legal_representative", ""),
-            address=v.get("address", ""),
-            registration_number=v.get("registration_number", ""),
-            actor=request.user,
-        )
+        registration, created = receive_registration(**_item(v), actor=request.user)
         return Response(RegistrationOut(registration).data, status=201 if created else 200)
 
 
@@ -157,23 +161,7 @@ class RegistrationBatchIntakeView(APIView):
                 )
                 continue
             results.append(None)
-            accepted.append(
-                (
-                    index,
-                    {
-                        "event_id": v["event_id"],
-                        "credit_code": v["credit_code"],
-                        "name": v["name"],
-                        "business_scope": v["business_scope"],
-                        "authority_code": v["registration_authority"],
-                        "division_code": v.get("division_code", ""),
-                        "registered_on": v["registered_on"],
-                        "legal_representative": v.get("legal_representative", ""),
-                        "address": v.get("address", ""),
-                        "registration_number": v.get("registration_number", ""),
-                    },
-                )
-            )
+            accepted.append((index, _item(v)))
         received = (
             receive_registrations([item for _, item in accepted], actor=request.user) if accepted else []
         )

@@ -18,7 +18,7 @@ from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from processes.audit import memo
+from processes.audit import memoised
 
 from .models import ApprovalItem, Department
 
@@ -160,20 +160,16 @@ def _division_chain(division: str) -> list[str]:
 
 def _approval_departments(chain: tuple[str, ...]) -> list[Department]:
     """The approval and industry departments of an area chain (once per batch of registrations)."""
-    cache = memo()
-    key = ("approval-departments", chain)
-    if cache is not None and key in cache:
-        return cache[key]
-    departments = list(
-        Department.objects.filter(
-            division_code__in=chain,
-            sector__isnull=False,
-            kind__in=[Department.Kind.APPROVAL, Department.Kind.INDUSTRY],
-        ).select_related("sector")
+    return memoised(
+        ("approval-departments", chain),
+        lambda: list(
+            Department.objects.filter(
+                division_code__in=chain,
+                sector__isnull=False,
+                kind__in=[Department.Kind.APPROVAL, Department.Kind.INDUSTRY],
+            ).select_related("sector")
+        ),
     )
-    if cache is not None:
-        cache[key] = departments
-    return departments
 
 
 def route_business_scope(*, business_scope: str, division_code: str) -> Routing:

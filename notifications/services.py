@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from processes.audit import defer_insert, memo
+from processes.audit import defer_insert, memoised
 
 from .models import Notification
 
@@ -102,18 +102,16 @@ def notify_department(
 
 def _holders(department_code: str, role: str) -> list:
     """Active users holding ``role`` in the department (looked up once per engine operation)."""
-    cache = memo()
-    key = ("post-holders", department_code, role)
-    if cache is not None and key in cache:
-        return cache[key]
-    users = list(
-        get_user_model()
-        .objects.filter(memberships__department__code=department_code, memberships__role=role, is_active=True)
-        .distinct()
+    return memoised(
+        ("post-holders", department_code, role),
+        lambda: list(
+            get_user_model()
+            .objects.filter(
+                memberships__department__code=department_code, memberships__role=role, is_active=True
+            )
+            .distinct()
+        ),
     )
-    if cache is not None:
-        cache[key] = users
-    return users
 
 
 def mark_read(*, user, notification_ids: list[int] | None = None) -> int:

@@ -51,6 +51,16 @@ def memo() -> dict | None:
     return getattr(_local, "memo", None)
 
 
+def memoised(key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per open ``memo()`` for ``key``; every call when none is open."""
+    cache = memo()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def _flush(rows: list[tuple[Any, AfterInsert | None]]) -> None:
     groups: dict[tuple[Any, AfterInsert | None], list[Any]] = {}
     for row, after in rows:

@@ -266,18 +266,16 @@ def _fail(incident: Incident | None) -> None:
 
 def _active_version(key: str) -> ProcessVersion:
     """The version new cases of ``key`` start on (looked up once per batch of operations)."""
-    cache = audit.memo()
-    if cache is not None and ("active-version", key) in cache:
-        return cache[("active-version", key)]
-    version = (
-        ProcessVersion.objects.select_related("definition")
-        .filter(definition__key=key, is_active=True)
-        .first()
+    version = audit.memoised(
+        ("active-version", key),
+        lambda: (
+            ProcessVersion.objects.select_related("definition")
+            .filter(definition__key=key, is_active=True)
+            .first()
+        ),
     )
     if version is None:
         raise EngineError(f"流程“{key}”尚未部署")
-    if cache is not None:
-        cache[("active-version", key)] = version
     return version
 
 
