@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib import colors
@@ -19,6 +20,12 @@ from .models import Registration
 
 FONT = "STSong-Light"  # built-in CID font: Chinese without shipping font files
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def text_paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph that shows ``text`` as written: ReportLab reads a Paragraph's text as markup
+    (``<img src>`` would embed a server file), so names and other user text are escaped here."""
+    return Paragraph(escape(text), style)
 
 
 @dataclass(frozen=True)
@@ -69,16 +76,16 @@ def render_notice_pdf(registration: Registration) -> bytes:
     body = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=18)
     title = ParagraphStyle("title", parent=body, fontSize=18, leading=26, alignment=1, spaceAfter=12)
     right = ParagraphStyle("right", parent=body, alignment=2)
-    story = [Paragraph(text["title"], title), Paragraph(text["addressee"], body), Spacer(1, 4 * mm)]
+    story = [text_paragraph(text["title"], title), text_paragraph(text["addressee"], body), Spacer(1, 4 * mm)]
     if lines:
-        story.append(Paragraph(text["intro"], body))
+        story.append(text_paragraph(text["intro"], body))
         story.append(Spacer(1, 4 * mm))
         rows = [["序号", "后置审批事项", "审批部门", "经营范围关键词"]] + [
             [
                 str(i),
-                Paragraph(line.item, body),
-                Paragraph(line.department, body),
-                Paragraph(line.keywords, body),
+                text_paragraph(line.item, body),
+                text_paragraph(line.department, body),
+                text_paragraph(line.keywords, body),
             ]
             for i, line in enumerate(lines, 1)
         ]
@@ -95,8 +102,12 @@ def render_notice_pdf(registration: Registration) -> bytes:
         )
         story.append(table)
     else:
-        story.append(Paragraph(text["none"], body))
-    story += [Spacer(1, 16 * mm), Paragraph(text["signature"], right), Paragraph(text["date"], right)]
+        story.append(text_paragraph(text["none"], body))
+    story += [
+        Spacer(1, 16 * mm),
+        text_paragraph(text["signature"], right),
+        text_paragraph(text["date"], right),
+    ]
     buffer = io.BytesIO()
     SimpleDocTemplate(
         buffer,
