@@ -15,6 +15,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
@@ -92,9 +93,28 @@ def spec_for(version) -> LoadedSpec:
         parsed, problems = validate_bpmn(version.bpmn_xml, source_name=version.source_name)
         if parsed is None:
             raise DeployRejected(problems)
+        connect_loop_children(parsed.spec, *parsed.subprocess_specs.values())
         loaded = LoadedSpec(parsed.process_id, parsed.name, parsed.spec, parsed.subprocess_specs)
         _spec_cache[key] = loaded
         return loaded
+
+
+def connect_loop_children(*process_specs) -> None:
+    """Wire each loop / multi-instance task to its child spec, as SpiffWorkflow's serializer does.
+
+    A loop task finishes only when its child spec's ``completed_event`` calls ``merge_child``.
+    SpiffWorkflow connects that when it restores a spec from JSON, or lazily when it creates a
+    child; a spec straight from the parser has neither. Without this, a case whose children
+    were created in one process and completed in another (every production deployment) keeps
+    its multi-instance parent STARTED forever: no task, no timer, no error.
+    """
+    for process_spec in process_specs:
+        for task_spec in process_spec.task_specs.values():
+            if not isinstance(task_spec, LoopTask):
+                continue
+            child_spec = process_spec.task_specs[task_spec.task_spec]
+            if not child_spec.completed_event.is_connected(task_spec.merge_child):
+                child_spec.completed_event.connect(task_spec.merge_child)
 
 
 def new_workflow(version, data: dict) -> BpmnWorkflow:

@@ -1,0 +1,168 @@
+"""Drives bundled-process cases one step per OS process (``python -m tests.crossprocess_driver CMD``).
+
+Used by ``test_cross_process.py``: production runs every step of a case in whichever web or
+worker process picks it up, so a case must finish even when no two of its steps share a process.
+Each command sets up Django, does one thing, prints one JSON line and exits.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import django
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+STARTED_AT = datetime(2025, 11, 3, 10, 0, tzinfo=SHANGHAI)  # a Monday
+TIMERS_AT = datetime(2025, 11, 4, 9, 0, tzinfo=SHANGHAI)  # the demo case's same-day deadline has passed
+STEPS_AT = datetime(2025, 11, 4, 10, 0, tzinfo=SHANGHAI)
+
+# Matches 食药 (510800-SP) and 教育 (JYJ) in 广元市: a two-child multi-instance push.
+TWO_DEPARTMENT_SCOPE = "餐饮服务；预包装食品销售；文化教育培训（不含学历教育）；会议服务"
+UNMATCHED_SCOPE = "软件开发；信息技术咨询服务"
+PERMIT = {
+    "permit_decision": "granted",
+    "decision_date": "2025-11-04",
+    "permit_number": "JY15108020001",
+    "permit_name": "食品经营许可证",
+    "valid_from": "2025-11-04",
+    "valid_to": "2030-11-03",
+    "permit_authority": "广元市市场监督管理局",
+    "permit_content": "预包装食品销售",
+}
+
+
+def setup() -> dict:
+    from casework.demo import seed_accounts
+    from processes.deploy import load_bundled_processes
+
+    load_bundled_processes()
+    seed_accounts()
+    return {"ok": True}
+
+
+def start() -> dict:
+    """One case of every bundled process's main path, each started here and finished elsewhere."""
+    from django.contrib.auth import get_user_model
+
+    from casework.credit_code import make_credit_code
+    from casework.models import Department
+    from casework.registrations import receive_registration
+    from casework.services import start_demo_case
+
+    registrar = get_user_model().objects.get(username="registrar")
+    started = []
+    for event_id, scope, org in (
+        ("XP-TWO", TWO_DEPARTMENT_SCOPE, "MA6X0001"),
+        ("XP-POOL", UNMATCHED_SCOPE, "MA6X0002"),
+    ):
+        registration, _ = receive_registration(
+            event_id=event_id,
+            credit_code=make_credit_code("9", "1", "510800", org),
+            name=f"广元市跨进程测试{event_id}有限公司",
+            business_scope=scope,
+            authority_code="SCJG",
+            registered_on=date(2025, 11, 3),
+            actor=registrar,
+        )
+        started.append(registration.instance.pk)
+    demo = start_demo_case(
+        actor=registrar,
+        title="跨进程督办测试",
+        department=Department.objects.get(code="WJW"),
+        deadline_workdays=0,
+    )
+    started.append(demo.pk)
+    return {"started": started}
+
+
+def fire_timers() -> dict:
+    from processes import engine
+
+    return {"fired": engine.fire_due_timers()}
+
+
+def _actor_for(task):
+    """A member of the task's candidate department and role (created on first use)."""
+    from django.contrib.auth import get_user_model
+
+    from casework.models import Department, Membership
+
+    User = get_user_model()
+    if task.candidate_department.startswith("POOL-"):
+        return User.objects.get(username="officer_jy")  # any approval officer of the area
+    member = (
+        Membership.objects.filter(department__code=task.candidate_department, role=task.candidate_role)
+        .select_related("user")
+        .first()
+    )
+    if member is not None:
+        return member.user
+    user = User.objects.create(username=f"xp_{task.candidate_department}_{task.candidate_role}")
+    Membership.objects.create(
+        user=user, department=Department.objects.get(code=task.candidate_department), role=task.candidate_role
+    )
+    return user
+
+
+def _data_for(task) -> dict:
+    from casework.models import Registration
+
+    if task.bpmn_id == "claim_or_return":
+        registration = Registration.objects.get(instance=task.instance)
+        if task.candidate_department == "JYJ" and not registration.returns.exists():
+            return {"claim_decision": "return", "return_reason": "会议服务不属教育审批，应由卫健核查"}
+        return {"claim_decision": "claim"}
+    return {
+        "confirm_department": {"department": "WJW"},
+        "permit_feedback": PERMIT,
+        "pool_permit_feedback": PERMIT,
+        "claim_from_pool": {},
+        "handle_case": {"opinion": "已核实办理"},
+        "supervise": {"decision": "urge", "urge_workdays": 3, "reason": "请于三个工作日内办结"},
+    }[task.bpmn_id]
+
+
+def step(bpmn_id: str = "") -> dict:
+    """Claim and complete the oldest open task (of ``bpmn_id`` if given)."""
+    from processes import engine
+    from processes.models import HumanTask
+
+    tasks = HumanTask.objects.filter(state=HumanTask.State.OPEN).order_by("pk")
+    if bpmn_id:
+        tasks = tasks.filter(bpmn_id=bpmn_id)
+    task = tasks.first()
+    if task is None:
+        return {"done": None}
+    user = _actor_for(task)
+    engine.claim_task(task_id=task.pk, user=user)
+    engine.complete_task(task_id=task.pk, user=user, data=_data_for(task))
+    return {"done": f"{task.case_type}:{task.bpmn_id}:{task.candidate_department}"}
+
+
+def report() -> dict:
+    from processes.models import HumanTask, Incident, ProcessInstance
+
+    return {
+        "cases": {f"{i.case_type}#{i.pk}": i.status for i in ProcessInstance.objects.order_by("pk")},
+        "open_tasks": HumanTask.objects.filter(state=HumanTask.State.OPEN).count(),
+        "incidents": list(Incident.objects.values_list("message", flat=True)),
+    }
+
+
+def main(argv: list[str]) -> None:
+    import time_machine
+
+    django.setup()
+    command, *args = argv
+    moment = {"start": STARTED_AT, "timers": TIMERS_AT}.get(command, STEPS_AT)
+    action = {"setup": setup, "start": start, "timers": fire_timers, "step": step, "report": report}[command]
+    with time_machine.travel(moment, tick=False):
+        result = action(*args)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,88 @@
+"""A case started in one OS process and finished in others completes, for every bundled BPMN.
+
+Production runs each step of a case in whichever web or worker process picks it up. Every
+step here runs in a fresh ``python`` process (``tests/crossprocess_driver.py``) against a
+database the test process shares with them: SQLite in a file, or the PostgreSQL test database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from .conftest import is_postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    return (
+        f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    )
+
+
+@pytest.fixture
+def shared_env(request, tmp_path) -> dict:
+    """Environment for child processes, pointing at a database they can all open."""
+    env = {**os.environ, "VAR_DIR": str(tmp_path), "CELERY_TASK_ALWAYS_EAGER": "1", "PYTHONPATH": str(ROOT)}
+    if is_postgres():
+        request.getfixturevalue("transactional_db")
+        env["DATABASE_URL"] = _database_url()
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300
+        )
+    return env
+
+
+def _run(env: dict, *command: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.crossprocess_driver", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _bundled_process_ids() -> set[str]:
+    ids = set()
+    for path in (ROOT / "bpmn").glob("*.bpmn"):
+        ids.update(re.findall(r'<bpmn:process id="([^"]+)"[^>]*isExecutable="true"', path.read_text("utf-8")))
+    return ids
+
+
+def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(shared_env):
+    _run(shared_env, "setup")
+    assert len(_run(shared_env, "start")["started"]) == 3
+    assert _run(shared_env, "timers")["fired"] == 1  # the demo case escalates to 效能督办
+    assert _run(shared_env, "step", "supervise")["done"] == "efficiency_supervision:supervise:XNDB"
+
+    done = []
+    for _ in range(30):
+        result = _run(shared_env, "step")["done"]
+        if result is None:
+            break
+        done.append(result)
+    # Two departments in a multi-instance push, one returns, the registrar re-pushes, the pool case.
+    assert done.count("registration_push:claim_or_return:510800-SP") == 1
+    assert "registration_push:confirm_department:SCJG" in done
+    assert "registration_push:permit_feedback:WJW" in done
+    assert "registration_push:pool_permit_feedback:JYJ" in done
+
+    report = _run(shared_env, "report")
+    assert report["incidents"] == [] and report["open_tasks"] == 0
+    assert set(report["cases"].values()) == {"completed"}, report["cases"]
+    assert {key.split("#")[0] for key in report["cases"]} == _bundled_process_ids()
