@@ -5,6 +5,7 @@ The flow is bpmn/registration_push.bpmn; this module says what its steps mean.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,7 @@ from processes.business_calendar import add_workdays
 from processes.errors import EngineError
 from processes.models import HumanTask, ProcessInstance
 
+from .credit_code import normalize
 from .enterprises import register_enterprise
 from .models import Department, PermitFeedback, Registration, ReturnRecord
 from .routing import route_business_scope
@@ -32,8 +34,24 @@ class InvalidRegistration(EngineError):
 
 
 class DuplicateEvent(EngineError):
+    """The event id is taken: by another authority, or by a registration that says something else."""
+
     code = "event_conflict"
     status = 409
+
+
+# What a registration says, as the REST body names it; the fingerprint keeps one digest of each.
+CONTENT_LABELS = {
+    "credit_code": "统一社会信用代码",
+    "name": "名称",
+    "business_scope": "经营范围",
+    "registration_authority": "登记机关",
+    "division_code": "行政区划代码",
+    "registered_on": "登记日期",
+    "legal_representative": "法定代表人",
+    "address": "住所",
+    "registration_number": "注册号",
+}
 
 
 def _within(division: str, area: str) -> bool:
@@ -64,7 +82,7 @@ class _Lookups:
         self.existing = {
             r.event_id: r
             for r in Registration.objects.filter(event_id__in=event_ids).select_related(
-                "registration_authority"
+                "registration_authority", "enterprise"
             )
         }
         self.authorities = {
@@ -83,11 +101,78 @@ class _Lookups:
         )
 
 
-def _seen_before(lookups: _Lookups, event_id: str, authority_code: str) -> Registration | None:
+# Optional facts a repeat may leave blank: like the directory, a blank says nothing, it clears nothing.
+UNSTATED_WHEN_BLANK = {"legal_representative", "address", "registration_number"}
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def _fingerprint(content: dict[str, str]) -> dict[str, str]:
+    """One short digest per field: enough to tell which fields differ, without a second copy of them."""
+    return {field: _digest(value) for field, value in content.items()}
+
+
+def _content(item: dict, division: str) -> dict[str, str]:
+    """What a push says, normalized as it is stored: trimmed text, the directory's credit code, its area."""
+
+    def text(key: str) -> str:
+        return (item.get(key) or "").strip()
+
+    return {
+        "credit_code": normalize(item["credit_code"]),
+        "name": text("name"),
+        "business_scope": text("business_scope"),
+        "registration_authority": item["authority_code"],
+        "division_code": division,
+        "registered_on": item["registered_on"].isoformat(),
+        "legal_representative": text("legal_representative"),
+        "address": text("address"),
+        "registration_number": normalize(item.get("registration_number") or ""),
+    }
+
+
+def _recorded(registration: Registration) -> dict[str, str]:
+    """The fingerprint of the first push; for one received before it was kept, what its row holds."""
+    if registration.fingerprint:
+        return registration.fingerprint
+    return _fingerprint(
+        {
+            "credit_code": registration.enterprise.credit_code,
+            "business_scope": registration.business_scope.strip(),
+            "registration_authority": registration.registration_authority.code,
+            "division_code": registration.division_code,
+            "registered_on": registration.registered_on.isoformat(),
+        }
+    )
+
+
+def _seen_before(lookups: _Lookups, item: dict) -> Registration | None:
+    """The registration this event already made when the push repeats it; DuplicateEvent if it differs."""
+    event_id = item["event_id"]
     existing = lookups.existing.get(event_id)
-    if existing is not None and existing.registration_authority.code != authority_code:
+    if existing is None:
+        return None
+    authority = existing.registration_authority
+    if authority.code != item["authority_code"]:
         raise DuplicateEvent(
             f"登记事件编号 {event_id} 已由其他登记机关使用", details={"event_id": ["编号冲突"]}
+        )
+    given = _content(item, item.get("division_code") or authority.division_code)
+    differing = [
+        field
+        for field, digest in _recorded(existing).items()
+        if (given[field] or field not in UNSTATED_WHEN_BLANK) and _digest(given[field]) != digest
+    ]
+    if differing:
+        labels = "、".join(CONTENT_LABELS[field] for field in differing)
+        raise DuplicateEvent(
+            f"登记事件编号 {event_id} 已用于内容不同的登记（不同之处：{labels}），请核对后使用新的编号",
+            details={
+                "event_id": ["该编号已用于内容不同的登记"],
+                **{field: ["与该编号首次推送的内容不同"] for field in differing},
+            },
         )
     return existing
 
@@ -137,6 +222,7 @@ def _push(item: dict, authority: Department, division: str, *, source: str, acto
         registered_on=item["registered_on"],
         source=source,
         routing=routing.explanation(),
+        fingerprint=_fingerprint(_content(item, division)),
         received_by=actor if getattr(actor, "pk", None) else None,
     )
     instance = engine.start_process(
@@ -171,7 +257,7 @@ def _push(item: dict, authority: Department, division: str, *, source: str, acto
 
 
 def _receive_one(lookups: _Lookups, item: dict, *, source: str, actor) -> Received:
-    existing = _seen_before(lookups, item["event_id"], item["authority_code"])
+    existing = _seen_before(lookups, item)
     if existing is not None:
         return Received(existing)
     authority, division = _validated(lookups, item)
@@ -181,7 +267,15 @@ def _receive_one(lookups: _Lookups, item: dict, *, source: str, actor) -> Receiv
             registration = _push(item, authority, division, source=source, actor=actor)
     except IntegrityError:  # a concurrent push of the same event won the race
         audit.discard_since(position)
-        return Received(Registration.objects.get(event_id=item["event_id"]))
+        winner = (
+            Registration.objects.select_related("registration_authority", "enterprise")
+            .filter(event_id=item["event_id"])
+            .first()
+        )
+        if winner is None:  # not the event id's unique constraint
+            raise
+        lookups.existing[item["event_id"]] = winner
+        return Received(_seen_before(lookups, item))  # the same push, or a conflict with the winner's
     except EngineError:
         audit.discard_since(position)  # the audit rows and notices of the rolled-back push
         raise
@@ -228,7 +322,9 @@ def receive_registration(
     """Create the registration and its case; the same ``event_id`` again returns the first one.
 
     Returns (registration, created).  Raises InvalidRegistration (or InvalidEnterprise) with
-    field details; nothing is saved then.
+    field details, or DuplicateEvent when the ``event_id`` was used with other content (by
+    normalized field: trimmed text, the credit code as the directory keeps it, an omitted
+    division as the authority's own); nothing is saved then.
     """
     item = {
         "event_id": event_id,

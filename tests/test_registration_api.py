@@ -44,6 +44,29 @@ def test_push_creates_a_routed_case_and_repeating_it_is_harmless(registrar_api):
     assert Registration.objects.count() == 1
 
 
+def test_the_same_event_id_with_other_content_is_a_conflict_naming_the_fields(registrar_api):
+    from casework.models import Enterprise
+
+    first = registrar_api.post(URL, body(address="利州区东坝"), format="json")
+    assert first.status_code == 201
+    spelled_differently = body(
+        name=" 广元市某餐饮管理有限公司 ",
+        credit_code=body()["credit_code"].lower(),
+        division_code="510800",  # the authority's own area, which an omitted division means
+    )  # and no address: a blank optional fact says nothing, as in the directory
+    replay = registrar_api.post(URL, spelled_differently, format="json")
+    changed = registrar_api.post(URL, body(name="广元市另一家餐饮有限公司", address="昭化区"), format="json")
+
+    assert replay.status_code == 200 and replay.json()["id"] == first.json()["id"]
+    assert changed.status_code == 409, changed.json()
+    error = changed.json()["error"]
+    assert error["code"] == "event_conflict"
+    assert "内容不同" in error["message"] and "名称" in error["message"] and "住所" in error["message"]
+    assert set(error["details"]) == {"event_id", "name", "address"}
+    assert Registration.objects.count() == 1
+    assert Enterprise.objects.get().name == "广元市某餐饮管理有限公司"
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "text"),
     [
@@ -195,3 +218,19 @@ def test_only_a_registrar_may_push_a_batch(users):
     response = client.post(f"{URL}/batch", {"registrations": [body()]}, format="json")
     assert response.status_code == 403
     assert not Registration.objects.exists()
+
+
+def test_a_batch_item_reusing_an_event_id_with_other_content_fails_alone(registrar_api):
+    registrar_api.post(URL, body(event_id="SEEN"), format="json")
+    items = [
+        body(event_id="SEEN"),
+        body(event_id="SEEN", business_scope="药品零售"),
+        body(event_id="NEW", credit_code=make_credit_code("9", "1", "510800", "MA6C0201")),
+    ]
+    response = registrar_api.post(f"{URL}/batch", {"registrations": items}, format="json")
+
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["duplicate", "failed", "created"]
+    assert results[1]["error"]["code"] == "event_conflict"
+    assert set(results[1]["error"]["details"]) == {"event_id", "business_scope"}
+    assert Registration.objects.get(event_id="SEEN").business_scope == "餐饮服务；预包装食品销售"

@@ -126,3 +126,26 @@ def test_an_item_refused_after_its_case_started_leaves_nothing(users, monkeypatc
     assert not AuditEvent.objects.filter(
         payload__credit_code=make_credit_code("9", "1", "510800", "MA6C0022")
     )
+
+
+def test_an_event_id_repeated_in_one_batch_with_other_content_is_refused(users):
+    results = receive_registrations(
+        [item("T1", "MA6C0031"), item("T1", "MA6C0031", registered_on=date(2025, 11, 4))]
+    )
+
+    assert results[0].created and results[1].registration is None
+    assert isinstance(results[1].error, DuplicateEvent)
+    assert set(results[1].error.details) == {"event_id", "registered_on"}
+    assert Registration.objects.get().registered_on == date(2025, 11, 3)
+
+
+def test_a_registration_kept_before_fingerprints_is_compared_by_what_its_row_holds(users):
+    receive_registrations([item("L1", "MA6C0041")])
+    Registration.objects.update(fingerprint={})  # as received before the fingerprint was kept
+
+    (replay,) = receive_registrations([item("L1", "MA6C0041")])
+    (other_scope,) = receive_registrations([item("L1", "MA6C0041", business_scope="会议服务")])
+
+    assert replay.error is None and replay.registration == Registration.objects.get()
+    assert isinstance(other_scope.error, DuplicateEvent)
+    assert set(other_scope.error.details) == {"event_id", "business_scope"}

@@ -141,3 +141,20 @@ def test_codes_stored_as_numbers_and_overlong_values_are_row_errors(users, clien
     assert [(r.event_id, r.outcome) for r in results] == [("N-1", "失败"), ("N-2", "失败")]
     assert "设为文本" in results[0].detail and "名称超过 200 字" in results[1].detail
     assert not Registration.objects.exists()
+
+
+def test_an_excel_row_reusing_an_event_id_with_other_content_is_a_row_error(users, client):
+    code = make_credit_code("9", "1", "510800", "MA6F0021")
+    upload = workbook(
+        [
+            ["C-1", code, "广元市甲公司", "药品零售", "2025-11-05", "张三", "利州区"],
+            ["C-1", code, "广元市甲公司", "药品零售", "2025-11-05", "张三", "利州区"],
+            ["C-1", code, "广元市甲乙公司", "药品零售", "2025-11-05", "张三", "利州区"],
+        ]
+    )
+    client.force_login(users["registrar"])
+    results = client.post(URL, {"file": upload}).context["results"]
+
+    assert [(r.row, r.outcome) for r in results] == [(2, "新建"), (3, "重复"), (4, "失败")]
+    assert "内容不同" in results[2].detail and "名称" in results[2].detail
+    assert Registration.objects.get().enterprise.name == "广元市甲公司"

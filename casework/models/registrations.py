@@ -24,6 +24,12 @@ class Registration(models.Model):
     registered_on = models.DateField("登记日期")
     source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.API)
     routing = models.JSONField("推送依据", default=dict, help_text="命中的关键词、审批事项与推送部门")
+    fingerprint = models.JSONField(
+        "内容指纹",
+        default=dict,
+        blank=True,
+        help_text="首次推送时各字段规范化后的摘要：同一登记事件编号再次推送时，据此判断内容是否相同",
+    )
     instance = models.OneToOneField(
         "processes.ProcessInstance",
         null=True,
