@@ -57,7 +57,8 @@ def test_scope_book_routes_to_the_number_of_departments_asked_for(bench_world):
 def test_lifecycle_case_runs_to_completion(bench_world):
     context = lifecycle._setup(0)
     (payload,) = lifecycle.payloads(1, departments=2, tag="UT")
-    lifecycle.run_case(context, payload)
+    lifecycle.start_case(context, payload)
+    lifecycle.finish_case(context, "SGZ-BENCH-UT-0")
     instance = ProcessInstance.objects.get(business_key="SGZ-BENCH-UT-0")
     assert instance.status == ProcessInstance.Status.COMPLETED
     done = HumanTask.objects.filter(instance=instance, state=HumanTask.State.COMPLETED)
