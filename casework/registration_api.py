@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -99,9 +99,17 @@ class RegistrationIntakeView(APIView):
         return Response(RegistrationOut(registration).data, status=201 if created else 200)
 
 
+@extend_schema_field(RegistrationIn)
+class BatchItem(serializers.JSONField):
+    """A batch item as sent, of any JSON type, so that one which is not an object fails alone."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+
 class BatchIn(serializers.Serializer):
     registrations = serializers.ListField(
-        child=serializers.DictField(),
+        child=BatchItem(),
         min_length=1,
         max_length=BATCH_LIMIT,
         help_text=f"登记信息列表（每批至多 {BATCH_LIMIT} 条，每条同单条推送）",
@@ -147,6 +155,10 @@ class RegistrationBatchIntakeView(APIView):
         results: list[dict | None] = []
         accepted: list[tuple[int, dict]] = []
         for index, raw in enumerate(body.validated_data["registrations"]):
+            if not isinstance(raw, dict):
+                message = "每条登记信息必须是 JSON 对象"
+                results.append(_failed(index, "", "invalid", message, {"non_field_errors": [message]}))
+                continue
             item = RegistrationIn(data=raw)
             if not item.is_valid():
                 results.append(_failed(index, raw.get("event_id"), "invalid", "登记信息有误", item.errors))

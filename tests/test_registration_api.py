@@ -207,8 +207,10 @@ def test_a_batch_reports_each_item_and_saves_the_good_ones(registrar_api, users)
 def test_a_batch_must_be_a_list_of_at_most_500(registrar_api):
     empty = registrar_api.post(f"{URL}/batch", {"registrations": []}, format="json")
     too_many = registrar_api.post(f"{URL}/batch", {"registrations": [body()] * 501}, format="json")
-    assert (empty.status_code, too_many.status_code) == (400, 400)
+    not_a_list = registrar_api.post(f"{URL}/batch", {"registrations": body()}, format="json")
+    assert (empty.status_code, too_many.status_code, not_a_list.status_code) == (400, 400, 400)
     assert "registrations" in too_many.json()["error"]["details"]
+    assert "registrations" in not_a_list.json()["error"]["details"]
     assert not Registration.objects.exists()
 
 
@@ -234,3 +236,21 @@ def test_a_batch_item_reusing_an_event_id_with_other_content_fails_alone(registr
     assert results[1]["error"]["code"] == "event_conflict"
     assert set(results[1]["error"]["details"]) == {"event_id", "business_scope"}
     assert Registration.objects.get(event_id="SEEN").business_scope == "餐饮服务；预包装食品销售"
+
+
+@pytest.mark.parametrize("odd_one", ["text", None, 42, ["a", "list"]])
+def test_a_batch_item_that_is_not_an_object_fails_alone(registrar_api, odd_one):
+    items = [
+        body(event_id="G-1", credit_code=make_credit_code("9", "1", "510800", "MA6C0301")),
+        odd_one,
+        body(event_id="G-2", credit_code=make_credit_code("9", "1", "510800", "MA6C0302")),
+    ]
+    response = registrar_api.post(f"{URL}/batch", {"registrations": items}, format="json")
+
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert (data["created"], data["failed"]) == (2, 1)
+    bad = data["results"][1]
+    assert (bad["index"], bad["event_id"], bad["status"]) == (1, "", "failed")
+    assert bad["error"]["code"] == "invalid" and "JSON 对象" in bad["error"]["message"]
+    assert set(Registration.objects.values_list("event_id", flat=True)) == {"G-1", "G-2"}
