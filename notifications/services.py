@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from processes.audit import defer_insert, memoised
+from processes.queueing import enqueue_after_commit
 
 from .models import Notification
 
@@ -68,15 +67,12 @@ def notify_users(
 
 
 def _email_after_commit(created: list[Notification]) -> None:
-    to_email = [n.pk for n in created if n.recipient.email]
-    if to_email:
-        transaction.on_commit(partial(_queue_email, to_email))
-
-
-def _queue_email(notification_ids: list[int]) -> None:
+    """Queue the batch's e-mail; if the broker is down the rows wait in the outbox for the sweep."""
     from .tasks import send_notification_emails
 
-    send_notification_emails.delay(notification_ids)
+    to_email = [n.pk for n in created if n.recipient.email]
+    if to_email:
+        enqueue_after_commit(send_notification_emails, to_email)
 
 
 def notify_department(

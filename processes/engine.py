@@ -44,6 +44,7 @@ from .projection import (
     task_due_at,
     waiting_message_definition,
 )
+from .queueing import enqueue_after_commit
 from .serialization import dumps, loads, new_workflow
 
 log = logging.getLogger(__name__)
@@ -492,14 +493,10 @@ def post_message(
         name=name, payload=_json_safe(payload or {}), source=source, target=target
     )
     record("message_posted", instance=target, name=name, message_id=message.pk)
-    transaction.on_commit(lambda: _schedule_delivery(message.pk))
-    return message
-
-
-def _schedule_delivery(message_id: int) -> None:
     from .tasks import deliver_messages
 
-    deliver_messages.delay()
+    enqueue_after_commit(deliver_messages)  # every timer sweep delivers what is left
+    return message
 
 
 def deliver_message(*, instance_id: int, name: str, payload: dict | None = None, actor=None) -> bool:
