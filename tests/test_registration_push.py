@@ -10,7 +10,7 @@ from casework import selectors
 from casework.credit_code import make_credit_code
 from casework.enterprises import InvalidEnterprise
 from casework.models import Department, Enterprise, Escalation, Membership, PermitFeedback, Registration, Role
-from casework.registrations import InvalidRegistration, receive_registration
+from casework.registrations import DuplicateEvent, InvalidRegistration, receive_registration
 from processes import engine
 from processes.errors import InvalidTaskData, TaskNotOpen
 from processes.models import HumanTask, ProcessInstance
@@ -131,8 +131,10 @@ def test_claim_feedback_return_repush_and_escalation(users, officer):
 
 def test_same_event_twice_makes_one_case(users):
     first, created = push(event_id="E-dup")
-    again, created_again = push(event_id="E-dup", scope="完全不同的经营范围")
+    again, created_again = push(event_id="E-dup")
     assert created and not created_again and again.pk == first.pk
+    with pytest.raises(DuplicateEvent):  # the same event id with other content is a conflict
+        push(event_id="E-dup", scope="完全不同的经营范围")
     assert Registration.objects.count() == 1
     assert ProcessInstance.objects.filter(case_type="registration_push").count() == 1
 
