@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,12 +13,22 @@ from .models import Department, Registration
 from .registrations import receive_registrations
 from .spreadsheets import cell_text, cell_value, is_blank, open_sheet
 
-COLUMNS = ["登记事件编号", "统一社会信用代码", "名称", "经营范围", "登记日期", "法定代表人", "住所"]
+COLUMNS = [
+    "登记事件编号",
+    "统一社会信用代码",
+    "名称",
+    "经营范围",
+    "登记日期",
+    "法定代表人",
+    "住所",
+    "登记机关代码",  # blank: the authority of the page
+    "行政区划代码",  # blank: the authority's own area
+]
 MAX_ROWS = 5000
 
 
 class RegistrationForm(forms.Form):
-    """人工录入 one registration (the authority is the registrar's own department)."""
+    """人工录入 one registration; the service decides whether the user may push for that authority."""
 
     event_id = forms.CharField(
         label="登记事件编号", max_length=100, required=False, help_text="留空则自动生成"
@@ -30,6 +41,20 @@ class RegistrationForm(forms.Form):
     registered_on = forms.DateField(label="登记日期", widget=forms.DateInput(attrs={"type": "date"}))
     legal_representative = forms.CharField(label="法定代表人/经营者", max_length=100, required=False)
     address = forms.CharField(label="住所/经营场所", max_length=300, required=False)
+    registration_authority = forms.CharField(label="登记机关", max_length=50, required=False)
+    division_code = forms.RegexField(
+        r"^[0-9]{6}$",
+        label="行政区划代码",
+        required=False,
+        help_text="留空则为登记机关所在地",
+        error_messages={"invalid": "应为 6 位数字"},
+    )
+
+    def __init__(self, *args, authorities: Sequence[Department] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["registration_authority"].widget = forms.Select(
+            choices=[(d.code, d.name) for d in authorities]
+        )
 
 
 class ImportForm(forms.Form):
@@ -58,7 +83,11 @@ def _cell_date(value) -> date | None:
 
 
 def import_registrations(*, content: bytes, authority: Department, actor) -> list[RowResult]:
-    """One result per data row; every row stands alone (a bad row never blocks the others)."""
+    """One result per data row; every row stands alone (a bad row never blocks the others).
+
+    ``authority`` is the one a row without 登记机关代码 names; whether ``actor`` may push for
+    a row's authority and area is the service's decision, reported as that row's error.
+    """
     rows, index = open_sheet(content, columns=COLUMNS, required=COLUMNS[:5])
     results: list[RowResult] = []
     try:
@@ -68,7 +97,15 @@ def import_registrations(*, content: bytes, authority: Department, actor) -> lis
     return results
 
 
-LIMITS = {"登记事件编号": 100, "名称": 200, "住所": 300, "法定代表人": 100, "经营范围": 5000}
+LIMITS = {
+    "登记事件编号": 100,
+    "名称": 200,
+    "住所": 300,
+    "法定代表人": 100,
+    "经营范围": 5000,
+    "登记机关代码": 50,
+    "行政区划代码": 6,
+}
 
 
 CHUNK = 200  # rows pushed per transaction
@@ -107,6 +144,9 @@ def _row_item(values, index, authority) -> tuple[tuple[str, str] | None, dict]:
     """The registration a row holds, or (event id, reason) when the row itself is unusable."""
 
     def cell(name: str) -> str:
+        value = cell_value(values, index, name)
+        if name in ("登记机关代码", "行政区划代码") and isinstance(value, int | float):
+            return str(int(value))  # 510802 typed into a number cell
         return cell_text(values, index, name)
 
     code_cell = cell_value(values, index, "统一社会信用代码")
@@ -126,7 +166,8 @@ def _row_item(values, index, authority) -> tuple[tuple[str, str] | None, dict]:
         "credit_code": cell("统一社会信用代码"),
         "name": cell("名称"),
         "business_scope": cell("经营范围"),
-        "authority_code": authority.code,
+        "authority_code": cell("登记机关代码") or authority.code,
+        "division_code": cell("行政区划代码"),
         "registered_on": registered_on,
         "legal_representative": cell("法定代表人"),
         "address": cell("住所"),

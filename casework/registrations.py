@@ -5,7 +5,6 @@ The flow is bpmn/registration_push.bpmn; this module says what its steps mean.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,12 +16,13 @@ from django.utils import timezone
 from processes import audit, engine, hooks
 from processes.audit import record
 from processes.business_calendar import add_workdays
-from processes.errors import EngineError
+from processes.errors import EngineError, NotAllowed
 from processes.models import HumanTask, ProcessInstance
 
-from .credit_code import normalize
 from .enterprises import register_enterprise
 from .models import Department, PermitFeedback, Registration, ReturnRecord
+from .permissions import posts
+from .registration_content import LABELS, differing_fields, fingerprint
 from .routing import route_business_scope
 
 PROCESS = "registration_push"
@@ -38,20 +38,6 @@ class DuplicateEvent(EngineError):
 
     code = "event_conflict"
     status = 409
-
-
-# What a registration says, as the REST body names it; the fingerprint keeps one digest of each.
-CONTENT_LABELS = {
-    "credit_code": "统一社会信用代码",
-    "name": "名称",
-    "business_scope": "经营范围",
-    "registration_authority": "登记机关",
-    "division_code": "行政区划代码",
-    "registered_on": "登记日期",
-    "legal_representative": "法定代表人",
-    "address": "住所",
-    "registration_number": "注册号",
-}
 
 
 def _within(division: str, area: str) -> bool:
@@ -101,51 +87,19 @@ class _Lookups:
         )
 
 
-# Optional facts a repeat may leave blank: like the directory, a blank says nothing, it clears nothing.
-UNSTATED_WHEN_BLANK = {"legal_representative", "address", "registration_number"}
+def _authorize(item: dict, actor) -> None:
+    """登记人员 push only in the name of their own registration authority; superusers for any.
 
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:16]
-
-
-def _fingerprint(content: dict[str, str]) -> dict[str, str]:
-    """One short digest per field: enough to tell which fields differ, without a second copy of them."""
-    return {field: _digest(value) for field, value in content.items()}
-
-
-def _content(item: dict, division: str) -> dict[str, str]:
-    """What a push says, normalized as it is stored: trimmed text, the directory's credit code, its area."""
-
-    def text(key: str) -> str:
-        return (item.get(key) or "").strip()
-
-    return {
-        "credit_code": normalize(item["credit_code"]),
-        "name": text("name"),
-        "business_scope": text("business_scope"),
-        "registration_authority": item["authority_code"],
-        "division_code": division,
-        "registered_on": item["registered_on"].isoformat(),
-        "legal_representative": text("legal_representative"),
-        "address": text("address"),
-        "registration_number": normalize(item.get("registration_number") or ""),
-    }
-
-
-def _recorded(registration: Registration) -> dict[str, str]:
-    """The fingerprint of the first push; for one received before it was kept, what its row holds."""
-    if registration.fingerprint:
-        return registration.fingerprint
-    return _fingerprint(
-        {
-            "credit_code": registration.enterprise.credit_code,
-            "business_scope": registration.business_scope.strip(),
-            "registration_authority": registration.registration_authority.code,
-            "division_code": registration.division_code,
-            "registered_on": registration.registered_on.isoformat(),
-        }
-    )
+    Checked before anything else, so a replayed event id never hands out another authority's
+    registration.  ``actor=None`` is the system itself (demo data, benchmarks), never a request.
+    """
+    if actor is None or getattr(actor, "is_superuser", False):
+        return
+    if (item["authority_code"], "registrar") not in posts(actor):
+        raise NotAllowed(
+            "只能以本人所在登记机关的名义推送登记信息",
+            details={"registration_authority": ["不是您所在的登记机关"]},
+        )
 
 
 def _seen_before(lookups: _Lookups, item: dict) -> Registration | None:
@@ -159,14 +113,9 @@ def _seen_before(lookups: _Lookups, item: dict) -> Registration | None:
         raise DuplicateEvent(
             f"登记事件编号 {event_id} 已由其他登记机关使用", details={"event_id": ["编号冲突"]}
         )
-    given = _content(item, item.get("division_code") or authority.division_code)
-    differing = [
-        field
-        for field, digest in _recorded(existing).items()
-        if (given[field] or field not in UNSTATED_WHEN_BLANK) and _digest(given[field]) != digest
-    ]
+    differing = differing_fields(existing, item, item.get("division_code") or authority.division_code)
     if differing:
-        labels = "、".join(CONTENT_LABELS[field] for field in differing)
+        labels = "、".join(LABELS[field] for field in differing)
         raise DuplicateEvent(
             f"登记事件编号 {event_id} 已用于内容不同的登记（不同之处：{labels}），请核对后使用新的编号",
             details={
@@ -178,7 +127,10 @@ def _seen_before(lookups: _Lookups, item: dict) -> Registration | None:
 
 
 def _validated(lookups: _Lookups, item: dict) -> tuple[Department, str]:
-    """The registration authority and the area, or InvalidRegistration with every field's problem."""
+    """The registration authority and the area, or InvalidRegistration with every field's problem.
+
+    An area outside the authority's own is NotAllowed: an authority registers only within it.
+    """
     errors: dict[str, list[str]] = {}
     if not item["event_id"].strip():
         errors["event_id"] = ["缺少登记事件编号"]
@@ -190,12 +142,13 @@ def _validated(lookups: _Lookups, item: dict) -> tuple[Department, str]:
     division = item.get("division_code") or (authority.division_code if authority else "")
     if division and division not in lookups.divisions:
         errors["division_code"] = [f"未知的行政区划代码：{division}"]
-    elif authority is not None and division and not _within(division, authority.division_code):
-        errors["division_code"] = [f"行政区划 {division} 不在登记机关 {authority.name} 的辖区内"]
     if errors:
         first = next(iter(errors.values()))[0]
         raise InvalidRegistration(f"登记信息有误：{first}", details=errors)
     assert authority is not None
+    if division and not _within(division, authority.division_code):
+        problem = f"行政区划 {division} 不在登记机关 {authority.name} 的辖区内"
+        raise NotAllowed(problem, details={"division_code": [problem]})
     return authority, division
 
 
@@ -222,7 +175,7 @@ def _push(item: dict, authority: Department, division: str, *, source: str, acto
         registered_on=item["registered_on"],
         source=source,
         routing=routing.explanation(),
-        fingerprint=_fingerprint(_content(item, division)),
+        fingerprint=fingerprint(item, division),
         received_by=actor if getattr(actor, "pk", None) else None,
     )
     instance = engine.start_process(
@@ -257,6 +210,7 @@ def _push(item: dict, authority: Department, division: str, *, source: str, acto
 
 
 def _receive_one(lookups: _Lookups, item: dict, *, source: str, actor) -> Received:
+    _authorize(item, actor)
     existing = _seen_before(lookups, item)
     if existing is not None:
         return Received(existing)
@@ -289,8 +243,9 @@ def receive_registrations(
     """A batch from the registrar's system (or an Excel sheet), in one transaction.
 
     Each item holds the keyword arguments of ``receive_registration`` (without ``source`` and
-    ``actor``) and stands alone: a refused one is reported with its error and rolled back to
-    its own savepoint, the others are saved.  The look-ups are shared, the audit rows and
+    ``actor``) and stands alone: a refused one (invalid, forbidden to ``actor``, or an event id
+    taken by other content) is reported with its error and rolled back to its own savepoint,
+    the others are saved.  The look-ups are shared, the audit rows and
     notices are written with one INSERT per table and their e-mail leaves as one batch.
     """
     results: list[Received] = []
@@ -321,8 +276,9 @@ def receive_registration(
 ) -> tuple[Registration, bool]:
     """Create the registration and its case; the same ``event_id`` again returns the first one.
 
-    Returns (registration, created).  Raises InvalidRegistration (or InvalidEnterprise) with
-    field details, or DuplicateEvent when the ``event_id`` was used with other content (by
+    Returns (registration, created).  Raises NotAllowed when ``actor`` may not push for that
+    authority or the division lies outside its area, InvalidRegistration (or InvalidEnterprise)
+    with field details, or DuplicateEvent when the ``event_id`` was used with other content (by
     normalized field: trimmed text, the credit code as the directory keeps it, an omitted
     division as the authority's own); nothing is saved then.
     """

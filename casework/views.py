@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views import View
 
 from processes import engine
-from processes.errors import EngineError, StepFailed
+from processes.errors import EngineError, NotAllowed, StepFailed
 from processes.models import HumanTask
 
 from . import selectors
@@ -271,32 +271,37 @@ class NoticePdfView(LoginRequiredMixin, View):
         return response
 
 
-def _registrar_department(user):
+def _registrar_departments(user) -> list:
+    """The registration authorities the user works for, the first one the page's default."""
     from .models import Department
 
     codes = [code for code, role in posts(user) if role == "registrar"]
-    department = (
-        Department.objects.filter(code__in=codes, kind=Department.Kind.REGISTRAR).order_by("code").first()
+    departments = list(
+        Department.objects.filter(code__in=codes, kind=Department.Kind.REGISTRAR).order_by("code")
     )
-    if department is None:
+    if not departments:
         raise Http404("仅登记机关的登记人员可以录入登记信息")
-    return department
+    return departments
 
 
 class RegistrationEntryView(LoginRequiredMixin, View):
-    """登记推送录入: one registration by hand, or an Excel batch with a row-level report."""
+    """登记推送录入: one registration by hand, or an Excel batch with a row-level report.
+
+    Which authority and area the user may push for is the service's rule; a refusal comes back
+    as the form's field errors (403) or as the row's error in the import report.
+    """
 
     def get(self, request, form=None, upload=None, results=None, status: int = 200):
         from .registration_import import COLUMNS, ImportForm, RegistrationForm
 
-        authority = _registrar_department(request.user)
+        authorities = _registrar_departments(request.user)
         return render(
             request,
             "casework/registration_entry.html",
             {
                 "title": "登记推送录入",
-                "authority": authority,
-                "form": form or RegistrationForm(),
+                "authority": authorities[0],
+                "form": form or RegistrationForm(authorities=authorities),
                 "upload": upload or ImportForm(),
                 "results": results,
                 "columns": COLUMNS,
@@ -305,24 +310,23 @@ class RegistrationEntryView(LoginRequiredMixin, View):
         )
 
     def post(self, request):
-        from .enterprises import InvalidEnterprise
         from .registration_import import ImportForm, RegistrationForm, import_registrations, manual_event_id
-        from .registrations import InvalidRegistration, receive_registration
+        from .registrations import receive_registration
 
-        authority = _registrar_department(request.user)
+        authorities = _registrar_departments(request.user)
         if "file" in request.FILES:
             upload = ImportForm(data=request.POST, files=request.FILES)
             if not upload.is_valid():
                 return self.get(request, upload=upload, status=422)
             try:
                 results = import_registrations(
-                    content=request.FILES["file"].read(), authority=authority, actor=request.user
+                    content=request.FILES["file"].read(), authority=authorities[0], actor=request.user
                 )
             except EngineError as exc:
                 upload.add_error("file", exc.message)
                 return self.get(request, upload=upload, status=422)
             return self.get(request, results=results)
-        form = RegistrationForm(data=request.POST)
+        form = RegistrationForm(data=request.POST, authorities=authorities)
         if not form.is_valid():
             return self.get(request, form=form, status=422)
         v = form.cleaned_data
@@ -332,22 +336,30 @@ class RegistrationEntryView(LoginRequiredMixin, View):
                 credit_code=v["credit_code"],
                 name=v["name"],
                 business_scope=v["business_scope"],
-                authority_code=authority.code,
+                authority_code=v["registration_authority"] or authorities[0].code,
+                division_code=v["division_code"],
                 registered_on=v["registered_on"],
                 legal_representative=v["legal_representative"],
                 address=v["address"],
                 source="form",
                 actor=request.user,
             )
-        except (InvalidRegistration, InvalidEnterprise) as exc:
-            for field, problems in exc.details.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
-            return self.get(request, form=form, status=422)
+        except EngineError as exc:
+            _show_on_fields(form, exc)
+            return self.get(request, form=form, status=403 if isinstance(exc, NotAllowed) else 422)
         messages.success(
             request, f"已接收：{registration.enterprise.name}" + ("" if created else "（该事件已接收过）")
         )
         return HttpResponseRedirect(reverse("workbench:notice", args=[registration.pk]))
+
+
+def _show_on_fields(form, exc: EngineError) -> None:
+    """The service's field-level problems on the form's fields (or above them); else its message."""
+    for field, problems in exc.details.items():
+        for problem in problems if isinstance(problems, list) else []:
+            form.add_error(field if field in form.fields else None, problem)
+    if not form.errors:
+        form.add_error(None, exc.message)
 
 
 class TaskDiagramView(LoginRequiredMixin, View):

@@ -124,7 +124,9 @@ def test_the_division_must_lie_in_the_authoritys_area(registrar_api):
     inside = registrar_api.post(URL, body(event_id="R-in", division_code="510802"), format="json")
     assert inside.status_code == 201
     outside = registrar_api.post(URL, body(event_id="R-out", division_code="510703"), format="json")
-    assert outside.status_code == 400 and "辖区" in str(outside.json()["error"]["details"]["division_code"])
+    assert outside.status_code == 403 and outside.json()["error"]["code"] == "forbidden"
+    assert "辖区" in str(outside.json()["error"]["details"]["division_code"])
+    assert not Registration.objects.filter(event_id="R-out").exists()
 
 
 def test_an_event_id_used_by_another_authority_is_a_conflict(registrar_api, users):
@@ -254,3 +256,19 @@ def test_a_batch_item_that_is_not_an_object_fails_alone(registrar_api, odd_one):
     assert (bad["index"], bad["event_id"], bad["status"]) == (1, "", "failed")
     assert bad["error"]["code"] == "invalid" and "JSON 对象" in bad["error"]["message"]
     assert set(Registration.objects.values_list("event_id", flat=True)) == {"G-1", "G-2"}
+
+
+def test_a_batch_item_for_another_authority_or_outside_its_area_is_forbidden_alone(registrar_api):
+    items = [
+        body(event_id="F-1", registration_authority="510703-SCJG"),
+        body(event_id="F-2", division_code="510703"),
+        body(event_id="F-3", division_code="510802"),
+    ]
+    response = registrar_api.post(f"{URL}/batch", {"registrations": items}, format="json")
+
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["failed", "failed", "created"]
+    assert [r["error"]["code"] for r in results[:2]] == ["forbidden", "forbidden"]
+    assert "registration_authority" in results[0]["error"]["details"]
+    assert "辖区" in str(results[1]["error"]["details"]["division_code"])
+    assert list(Registration.objects.values_list("event_id", "division_code")) == [("F-3", "510802")]

@@ -9,8 +9,14 @@ from django.core import mail
 from casework.credit_code import make_credit_code
 from casework.enterprises import InvalidEnterprise
 from casework.models import Enterprise, Registration
-from casework.registrations import DuplicateEvent, InvalidRegistration, receive_registrations
+from casework.registrations import (
+    DuplicateEvent,
+    InvalidRegistration,
+    receive_registration,
+    receive_registrations,
+)
 from notifications.models import Notification
+from processes.errors import NotAllowed
 from processes.models import AuditEvent, HumanTask
 
 from .conftest import local
@@ -149,3 +155,31 @@ def test_a_registration_kept_before_fingerprints_is_compared_by_what_its_row_hol
     assert replay.error is None and replay.registration == Registration.objects.get()
     assert isinstance(other_scope.error, DuplicateEvent)
     assert set(other_scope.error.details) == {"event_id", "business_scope"}
+
+
+def test_the_service_refuses_a_registrar_pushing_for_another_authority_or_outside_its_area(users):
+    registrar, admin = users["registrar"], users["admin"]
+    mianyang = item("P1", "MA6C0051", authority_code="510703-SCJG")
+
+    with pytest.raises(NotAllowed) as foreign:
+        receive_registration(**mianyang, actor=registrar)
+    with pytest.raises(NotAllowed) as outside:
+        receive_registration(**item("P2", "MA6C0052", division_code="510703"), actor=registrar)
+    batch = receive_registrations([item("P3", "MA6C0053", authority_code="510703-SCJG")], actor=registrar)
+
+    assert foreign.value.code == "forbidden" and "registration_authority" in foreign.value.details
+    assert "辖区" in str(outside.value.details["division_code"])
+    assert isinstance(batch[0].error, NotAllowed)
+    assert not Registration.objects.exists()
+    registration, created = receive_registration(**mianyang, actor=admin)  # a superuser pushes for any
+    assert created and registration.registration_authority.code == "510703-SCJG"
+
+
+def test_replaying_another_authoritys_event_id_does_not_hand_out_its_registration(users):
+    receive_registration(**item("Q1", "MA6C0061", authority_code="510703-SCJG", division_code="510703"))
+
+    with pytest.raises(NotAllowed):
+        receive_registration(
+            **item("Q1", "MA6C0061", authority_code="510703-SCJG", division_code="510703"),
+            actor=users["registrar"],
+        )

@@ -158,3 +158,48 @@ def test_an_excel_row_reusing_an_event_id_with_other_content_is_a_row_error(user
     assert [(r.row, r.outcome) for r in results] == [(2, "新建"), (3, "重复"), (4, "失败")]
     assert "内容不同" in results[2].detail and "名称" in results[2].detail
     assert Registration.objects.get().enterprise.name == "广元市甲公司"
+
+
+def test_manual_entry_is_refused_for_another_authority_or_outside_its_area(users, client):
+    client.force_login(users["registrar"])
+    entry = {
+        "credit_code": make_credit_code("9", "2", "510800", "MA6F0031"),
+        "name": "广元市李记面馆",
+        "business_scope": "餐饮服务",
+        "registered_on": "2025-11-05",
+    }
+
+    foreign = client.post(URL, {**entry, "event_id": "M-1", "registration_authority": "510703-SCJG"})
+    outside = client.post(URL, {**entry, "event_id": "M-2", "division_code": "510703"})
+    inside = client.post(URL, {**entry, "event_id": "M-3", "division_code": "510802"})
+
+    assert foreign.status_code == 403
+    assert "登记机关" in str(foreign.context["form"].errors["registration_authority"])
+    assert outside.status_code == 403
+    assert "辖区" in str(outside.context["form"].errors["division_code"])
+    assert inside.status_code == 302
+    assert list(Registration.objects.values_list("event_id", "division_code")) == [("M-3", "510802")]
+
+
+def test_excel_rows_for_another_authority_or_outside_its_area_are_row_errors(users, client):
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append([*COLUMNS[:5], "登记机关代码", "行政区划代码"])
+    for event_id, serial, authority, division in [
+        ("A-1", "MA6F0041", "510703-SCJG", ""),
+        ("A-2", "MA6F0042", "", "510703"),
+        ("A-3", "MA6F0043", "SCJG", 510802),  # a code typed as a number is still the code
+    ]:
+        code = make_credit_code("9", "1", "510800", serial)
+        sheet.append([event_id, code, f"广元市{serial}公司", "餐饮服务", "2025-11-05", authority, division])
+    upload = io.BytesIO()
+    wb.save(upload)
+    upload.seek(0)
+    upload.name = "登记.xlsx"
+    client.force_login(users["registrar"])
+
+    results = client.post(URL, {"file": upload}).context["results"]
+
+    assert [(r.event_id, r.outcome) for r in results] == [("A-1", "失败"), ("A-2", "失败"), ("A-3", "新建")]
+    assert "登记机关" in results[0].detail and "辖区" in results[1].detail
+    assert list(Registration.objects.values_list("event_id", "division_code")) == [("A-3", "510802")]
