@@ -7,8 +7,10 @@ import time_machine
 from django.contrib.messages import get_messages
 
 from casework.credit_code import make_credit_code
+from casework.inbox_filters import InboxFilterForm
 from casework.registrations import receive_registration
 from casework.templatetags.workbench import due_label
+from processes import engine
 from processes.models import HumanTask
 
 from .conftest import local
@@ -52,14 +54,82 @@ def test_search_by_name_or_code_and_filter_by_type(inbox, users, client):
         assert rows(client, q=inbox["pharmacy"].enterprise.credit_code) == ["广元市百姓大药房有限公司"]
         assert rows(client, case_type="demo_claim") == ["旧事项"]
         assert rows(client, due="overdue") == ["旧事项"]
-        assert rows(client, area="510800", sort="-received")[0] in {
-            "广元市康健口腔诊所有限公司",
+        # Both were received at the same instant: the later task (higher id) comes first.
+        assert rows(client, area="510800", sort="-received") == [
             "广元市百姓大药房有限公司",
-        }
+            "广元市康健口腔诊所有限公司",
+        ]
         assert rows(client, received_from="2025-11-05") == [
             "广元市康健口腔诊所有限公司",
             "广元市百姓大药房有限公司",
         ]
+
+
+# Five WJW cases, created in this order (so this is also their id order): received at, working days.
+# 丙 and 丁 tie on both keys; 乙 and 戊 are due at the same moment, but 戊 was received first.
+SORTABLE = [
+    ("甲", local(2025, 11, 3, 9, 0), 10),  # due 11-17
+    ("乙", local(2025, 11, 4, 9, 0), 1),  # due 11-05
+    ("丙", local(2025, 11, 5, 9, 0), 4),  # due 11-11
+    ("丁", local(2025, 11, 5, 9, 0), 4),  # due 11-11
+    ("戊", local(2025, 11, 3, 8, 0), 2),  # due 11-05
+]
+# Ties go by task id, in the direction of the sort (inbox_filters.SORTS).
+SORTED = {
+    "received": ["戊", "甲", "乙", "丙", "丁"],
+    "-received": ["丁", "丙", "乙", "甲", "戊"],
+    "due": ["乙", "戊", "丙", "丁", "甲"],
+    "-due": ["甲", "丁", "丙", "戊", "乙"],
+}
+
+
+@pytest.fixture
+def sortable(start_case):
+    for title, received, workdays in SORTABLE:
+        with time_machine.travel(received, tick=False):
+            start_case(department="WJW", deadline_workdays=workdays, title=title)
+    tasks = {t.case_title: t for t in HumanTask.objects.filter(case_title__in=SORTED["received"])}
+    assert [tasks[title].pk for title, _, _ in SORTABLE] == sorted(t.pk for t in tasks.values())
+    return tasks
+
+
+def test_every_sort_option_orders_the_queue_exactly_with_ties_by_task_id(sortable, users, client):
+    assert [value for value, _ in InboxFilterForm().fields["sort"].choices] == list(SORTED)
+    client.force_login(users["officer_wj"])
+    with time_machine.travel(NOW, tick=False):
+        for sort, expected in SORTED.items():
+            assert rows(client, sort=sort) == expected, sort
+            assert rows(client, sort=sort, case_type="demo_claim") == expected, sort
+        assert rows(client) == SORTED["received"]  # the unfiltered queue, read post by post
+        assert rows(client, case_type="demo_claim") == SORTED["received"]
+        assert rows(client, sort="nonsense") == SORTED["received"]
+
+
+def test_every_sort_option_orders_the_rest_list_exactly(sortable, users):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(users["officer_wj"])
+    with time_machine.travel(NOW, tick=False):
+        for sort, expected in SORTED.items():
+            listed = api.get("/api/v1/tasks/", {"list": "queue", "sort": sort}).json()["results"]
+            assert [t["case_title"] for t in listed] == expected, sort
+        listed = api.get("/api/v1/tasks/", {"list": "queue"}).json()["results"]
+        assert [t["case_title"] for t in listed] == SORTED["received"]
+
+
+def test_my_tasks_sort_by_each_option_and_open_nearest_deadline_first(sortable, users, client):
+    officer = users["officer_wj"]
+    for task in sortable.values():
+        engine.claim_task(task_id=task.pk, user=officer)
+    client.force_login(officer)
+    with time_machine.travel(NOW, tick=False):
+        for sort, expected in SORTED.items():
+            response = client.get("/workbench/mine/", {"sort": sort})
+            assert [t.case_title for t in response.context["page"]] == expected, sort
+        # Unfiltered 我的待办 (selectors.my_tasks): by due time, then received time, then id.
+        response = client.get("/workbench/mine/")
+        assert [t.case_title for t in response.context["page"]] == ["戊", "乙", "丙", "丁", "甲"]
 
 
 def test_working_days_left_follow_the_calendar():
