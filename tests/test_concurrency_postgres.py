@@ -11,7 +11,8 @@ import pytest
 import time_machine
 from django.db import connection
 
-from casework.models import Escalation
+from casework.credit_code import make_credit_code
+from casework.models import Enterprise, Escalation, Registration
 from processes import engine
 from processes.errors import TaskAlreadyClaimed
 from processes.models import HumanTask, ProcessInstance
@@ -120,3 +121,68 @@ def test_case_data_round_trips_through_postgres_text_column(start_case, users):
     data = loads(instance.process_version, instance.state).last_task.data
     assert {"department", "deadline_workdays", "received_at", "title", "opinion"} <= set(data)
     assert data["opinion"] == "意见" and data["title"] == "PG 往返"
+
+
+def _pushes_meet_after_their_look_up(monkeypatch):
+    """Both pushes read "event id not seen" before either inserts: the race the unique index settles."""
+    from casework import registrations
+
+    both_looked = threading.Barrier(2)
+
+    class LookupsThenWait(registrations._Lookups):
+        def __init__(self, items):
+            super().__init__(items)
+            both_looked.wait(timeout=10)
+
+    monkeypatch.setattr(registrations, "_Lookups", LookupsThenWait)
+
+
+def _registration(**changes) -> dict:
+    return {
+        "event_id": "RACE-1",
+        "credit_code": make_credit_code("9", "1", "510800", "MA6R0001"),
+        "name": "广元市并发餐饮有限公司",
+        "business_scope": "餐饮服务",
+        "authority_code": "SCJG",
+        "registered_on": local(2025, 11, 3, 9, 0).date(),
+        **changes,
+    }
+
+
+def test_two_pushes_of_one_event_at_once_both_answer_with_the_one_registration(users, monkeypatch):
+    from casework.registrations import receive_registration
+
+    _pushes_meet_after_their_look_up(monkeypatch)
+    push = partial(receive_registration, **_registration(), actor=users["registrar"])
+
+    results = run_together(push, push)
+
+    assert [kind for kind, _ in results] == ["ok", "ok"], results
+    (first, first_created), (second, second_created) = (value for _, value in results)
+    assert first == second == Registration.objects.get()
+    assert sorted([first_created, second_created]) == [False, True]  # the loser met the unique index
+    assert ProcessInstance.objects.filter(case_type="registration_push").count() == 1
+    assert Enterprise.objects.count() == 1
+
+
+def test_two_pushes_of_one_event_with_different_content_at_once_the_loser_is_a_conflict(users, monkeypatch):
+    from casework.registrations import DuplicateEvent, receive_registration
+
+    _pushes_meet_after_their_look_up(monkeypatch)
+    names = ["广元市并发甲餐饮有限公司", "广元市并发乙餐饮有限公司"]
+
+    results = run_together(
+        *(
+            partial(receive_registration, **_registration(name=name), actor=users["registrar"])
+            for name in names
+        )
+    )
+
+    assert sorted(kind for kind, _ in results) == ["error", "ok"], results
+    (winner, created) = next(value for kind, value in results if kind == "ok")
+    conflict = next(value for kind, value in results if kind == "error")
+    assert created and winner == Registration.objects.get()
+    assert isinstance(conflict, DuplicateEvent) and conflict.status == 409
+    assert set(conflict.details) == {"event_id", "name"}
+    assert Enterprise.objects.get().name == winner.enterprise.name  # the loser's rename rolled back
+    assert ProcessInstance.objects.filter(case_type="registration_push").count() == 1
