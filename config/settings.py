@@ -48,9 +48,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The HTTP edges (config/middleware.py): JSON errors under /api/; oversized bodies and
+    # control characters in query parameters dealt with before anything reads them.
+    "config.middleware.ApiJsonErrorMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",
+    "config.middleware.QueryControlCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.middleware.CommonMiddleware",  # Django's, without slash redirects for API writes
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -58,6 +63,8 @@ MIDDLEWARE = [
     # Its Turbo middleware is left out on purpose (VIEWFLOW AUTOREGISTER False below).
     "viewflow.middleware.SiteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Database or broker down in a view: 503 + Retry-After (JSON for the API, a Chinese page).
+    "config.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
