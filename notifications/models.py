@@ -27,6 +27,7 @@ class Notification(models.Model):
     # The e-mail outbox: a row with an e-mail address and no ``emailed_at`` is still to be sent.
     email_attempts = models.PositiveSmallIntegerField("邮件发送尝试次数", default=0)
     email_error = models.CharField("最近一次发送错误", max_length=500, blank=True)
+    email_lease_until = models.DateTimeField("发送占用至", null=True, blank=True)
 
     class Meta:
         verbose_name = "通知"

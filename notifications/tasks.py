@@ -1,21 +1,29 @@
-"""E-mail delivery of notifications: a job per batch, and the outbox sweep that sends what is left.
+"""E-mail delivery of notifications: a job per event, and the outbox sweep that sends what is left.
 
 A notification with an e-mail address and no ``emailed_at`` is in the outbox. The job queued
-after the commit usually sends it at once; when the broker was down at that moment, or the
-job gave up (mail server or database away too long), the beat sweep sends it later. Each
-send claims its rows under a row lock (skipping rows another worker holds), so a notice goes
-out once even when the job and the sweep meet.
+after the commit usually sends it at once; when the broker was down at that moment, or the job
+gave up (mail server or database away too long), the beat sweep sends it later.
+
+Each sender first claims its rows with a short lease (committed at once, so no lock is held
+while the mail server talks), then sends and marks them one message at a time. A refused
+address or a malformed message fails only its own row; a mail server or database that goes
+away leaves the rest for the retry. Delivery is at least once: a message sent just before the
+database went away is sent again after its lease, with the same Message-ID, so mail clients
+show it once.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import smtplib
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import Notification
@@ -24,64 +32,98 @@ log = logging.getLogger(__name__)
 
 # Mail server away (OSError) or the database restarting (OperationalError/InterfaceError).
 TRANSIENT = (OSError, OperationalError, InterfaceError)
+# Never accepted, however often tried: a refused address, a header that cannot be built.
+PERMANENT = (smtplib.SMTPRecipientsRefused, ValueError)
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": settings.NOTIFICATION_RETRY_BACKOFF_SECONDS,
     "retry_jitter": True,
     "max_retries": 6,
 }
-MAX_ATTEMPTS = 20  # then the row stays in the outbox, visible with its last error, for a person
+MAX_ATTEMPTS = 20  # then the row stays in the outbox with its last error, for a person to see
 SWEEP_BATCH = 200
 SWEEP_GRACE = timedelta(seconds=30)  # fresh rows belong to the job their commit just queued
 
 
-def _pending():
-    return Notification.objects.filter(emailed_at__isnull=True, email_attempts__lt=MAX_ATTEMPTS).exclude(
-        recipient__email=""
+def _sendable():
+    return (
+        Notification.objects.filter(emailed_at__isnull=True, email_attempts__lt=MAX_ATTEMPTS)
+        .exclude(recipient__email="")
+        .filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lt=timezone.now()))
     )
+
+
+def _claim(notification_ids: list[int]) -> list[Notification]:
+    """Lease the given rows that are still to send and free (committed before any mail is sent)."""
+    with transaction.atomic():
+        rows = list(
+            _sendable()
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(pk__in=notification_ids)
+            .order_by("pk")
+        )
+        if rows:
+            Notification.objects.filter(pk__in=[n.pk for n in rows]).update(
+                email_lease_until=timezone.now() + timedelta(seconds=settings.EMAIL_LEASE_SECONDS),
+                email_attempts=F("email_attempts") + 1,
+            )
+    return rows
+
+
+def _message(notification: Notification) -> EmailMessage:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return EmailMessage(
+        subject=re.sub(r"[\r\n]+", " ", f"[部门协同监管平台] {notification.title}"),
+        body=f"{notification.body}\n\n{notification.link}",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        headers={"Message-ID": f"<notification-{notification.pk}@{domain}>"},
+    )
+
+
+def _release(rows: list[Notification], exc: Exception) -> None:
+    """Free the leases of rows not sent, so the job's retry may take them again."""
+    try:
+        Notification.objects.filter(pk__in=[n.pk for n in rows], emailed_at__isnull=True).update(
+            email_lease_until=None, email_error=str(exc)[:500]
+        )
+    except DatabaseError:  # the database is away too: the leases run out by themselves
+        log.warning("could not release the e-mail leases of %s", [n.pk for n in rows])
 
 
 def send_emails(notification_ids: list[int]) -> int:
     """E-mail the given notifications still in the outbox, over one mail-server connection."""
+    rows = _claim(notification_ids)
+    if not rows:
+        return 0
+    sent = 0
+    connection = get_connection()
     try:
-        with transaction.atomic():
-            claimed = list(
-                _pending()
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("recipient")
-                .filter(pk__in=notification_ids)
-                .order_by("pk")
-            )
-            if not claimed:
-                return 0
-            messages = [
-                EmailMessage(
-                    subject=f"[部门协同监管平台] {n.title}",
-                    body=f"{n.body}\n\n{n.link}",
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    to=[n.recipient.email],
-                )
-                for n in claimed
-            ]
-            get_connection().send_messages(messages)
-            Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
-                emailed_at=timezone.now(), email_error=""
-            )
-            return len(claimed)
-    except OSError as exc:  # the mail server refused: count the attempt, keep the rows in the outbox
-        _note_failure(notification_ids, exc)
+        connection.open()
+    except Exception as exc:  # the mail server is away: nothing was sent
+        _release(rows, exc)
         raise
-
-
-def _note_failure(notification_ids: list[int], exc: Exception) -> None:
-    from django.db.models import F
-
     try:
-        _pending().filter(pk__in=notification_ids).update(
-            email_attempts=F("email_attempts") + 1, email_error=str(exc)[:500]
-        )
-    except DatabaseError:
-        log.warning("could not record the failed e-mail attempt for %s", notification_ids)
+        for index, notification in enumerate(rows):
+            try:
+                connection.send_messages([_message(notification)])
+            except PERMANENT as exc:
+                log.warning("notification %s cannot be e-mailed: %s", notification.pk, exc)
+                Notification.objects.filter(pk=notification.pk).update(
+                    email_attempts=MAX_ATTEMPTS, email_error=str(exc)[:500], email_lease_until=None
+                )
+                continue
+            except Exception as exc:
+                _release(rows[index:], exc)
+                raise
+            Notification.objects.filter(pk=notification.pk).update(
+                emailed_at=timezone.now(), email_error="", email_lease_until=None
+            )
+            sent += 1
+    finally:
+        connection.close()
+    return sent
 
 
 @shared_task(name="notifications.tasks.send_notification_emails", **RETRY)
@@ -98,18 +140,27 @@ def send_notification_email(notification_id: int) -> bool:
 
 @shared_task(name="notifications.tasks.send_pending_emails", autoretry_for=TRANSIENT, max_retries=2)
 def send_pending_emails(limit: int = 5000) -> int:
-    """Beat: send every notice left in the outbox (broker down at its commit, or its job gave up)."""
-    before = timezone.now() - SWEEP_GRACE
+    """Beat: send the notices left in the outbox (broker down at their commit, or their job gave up).
+
+    Notices older than ``OUTBOX_MAX_AGE_HOURS`` are left alone: a reminder of work long done is
+    noise. They stay visible in the outbox with their last error.
+    """
+    now = timezone.now()
+    fresh = now - SWEEP_GRACE
+    oldest = now - timedelta(hours=settings.OUTBOX_MAX_AGE_HOURS)
     sent = 0
     while sent < limit:
         batch = list(
-            _pending().filter(created_at__lt=before).order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+            _sendable()
+            .filter(created_at__lt=fresh, created_at__gte=oldest)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
         )
         if not batch:
             break
         done = send_emails(batch)
         sent += done
-        if done == 0:  # every row of the batch is held by another sender right now
+        if done == 0:  # every row of the batch is held by another sender or refused for good
             break
     if sent:
         log.info("outbox sweep e-mailed %s notifications", sent)

@@ -196,6 +196,9 @@ def _advance(
     try:
         with transaction.atomic():
             step(wf)
+            if getattr(wf, "healed_loops", None):  # children an old release left unmerged
+                record("loop_children_merged", actor=actor, instance=instance, children=wf.healed_loops)
+                wf.healed_loops = []
             wf.do_engine_steps()
             events = wf.get_events()  # taken out before saving, so a saved case never re-throws them
             _save_state(instance, wf)

@@ -15,13 +15,13 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from .bpmn_validation import validate_bpmn
 from .errors import DeployRejected
 from .expressions import make_script_engine
+from .loops import connect_loop_children, has_loop, merge_missed_children
 
 
 class CachedSpecWorkflowConverter(BpmnWorkflowConverter):
@@ -76,6 +76,7 @@ class LoadedSpec:
     name: str
     spec: object
     subprocess_specs: dict
+    has_loop: bool = False
 
 
 # Keyed by (pk, sha256): a pk alone can be reused after a rolled-back deploy or a flushed test DB.
@@ -93,28 +94,13 @@ def spec_for(version) -> LoadedSpec:
         parsed, problems = validate_bpmn(version.bpmn_xml, source_name=version.source_name)
         if parsed is None:
             raise DeployRejected(problems)
-        connect_loop_children(parsed.spec, *parsed.subprocess_specs.values())
-        loaded = LoadedSpec(parsed.process_id, parsed.name, parsed.spec, parsed.subprocess_specs)
+        specs = (parsed.spec, *parsed.subprocess_specs.values())
+        connect_loop_children(*specs)
+        loaded = LoadedSpec(
+            parsed.process_id, parsed.name, parsed.spec, parsed.subprocess_specs, has_loop=has_loop(*specs)
+        )
         _spec_cache[key] = loaded
         return loaded
-
-
-def connect_loop_children(*process_specs) -> None:
-    """Wire each loop / multi-instance task to its child spec, as SpiffWorkflow's serializer does.
-
-    A loop task finishes only when its child spec's ``completed_event`` calls ``merge_child``.
-    SpiffWorkflow connects that when it restores a spec from JSON, or lazily when it creates a
-    child; a spec straight from the parser has neither. Without this, a case whose children
-    were created in one process and completed in another (every production deployment) keeps
-    its multi-instance parent STARTED forever: no task, no timer, no error.
-    """
-    for process_spec in process_specs:
-        for task_spec in process_spec.task_specs.values():
-            if not isinstance(task_spec, LoopTask):
-                continue
-            child_spec = process_spec.task_specs[task_spec.task_spec]
-            if not child_spec.completed_event.is_connected(task_spec.merge_child):
-                child_spec.completed_event.connect(task_spec.merge_child)
 
 
 def new_workflow(version, data: dict) -> BpmnWorkflow:
@@ -132,7 +118,12 @@ def dumps(wf: BpmnWorkflow) -> str:
     return json.dumps(dct, cls=SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":"))
 
 
-def loads(version, text: str) -> BpmnWorkflow:
+def loads(version, text: str, *, heal: bool = True) -> BpmnWorkflow:
+    """The saved case around its version's cached spec.
+
+    With ``heal`` (always, but for the repair command's survey), children that an old release
+    let finish without merging are merged now; ``wf.healed_loops`` lists them for the audit row.
+    """
     loaded = spec_for(version)
     dct = json.loads(text)
     dct.pop("serializer_version", None)
@@ -140,4 +131,5 @@ def loads(version, text: str) -> BpmnWorkflow:
     dct["subprocess_specs"] = loaded.subprocess_specs
     wf = SERIALIZER.from_dict(dct)
     wf.script_engine = make_script_engine()  # functions are not serialized
+    wf.healed_loops = merge_missed_children(wf) if heal and loaded.has_loop else []
     return wf

@@ -4,6 +4,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 
 from notifications.models import Notification
 from notifications.services import mark_read, notify_users
@@ -12,13 +13,10 @@ from notifications.tasks import send_notification_email
 pytestmark = pytest.mark.django_db
 
 
-class FlakyBackend:
+class FlakyBackend(BaseEmailBackend):
     """A mail backend whose server refuses the first two connections."""
 
     attempts = 0
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         FlakyBackend.attempts += 1

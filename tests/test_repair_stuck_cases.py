@@ -10,8 +10,10 @@ import time_machine
 from django.core.management import call_command
 
 from casework.models import PermitFeedback
+from processes import serialization
+from processes.loops import connect_loop_children
 from processes.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
-from processes.serialization import connect_loop_children, spec_for
+from processes.serialization import spec_for
 
 from .test_registration_push import PUSHED_AT, do, open_task, push
 
@@ -20,15 +22,18 @@ pytestmark = pytest.mark.django_db
 
 @contextmanager
 def specs_without_loop_merge():
-    """The parsed specs as a process other than the case's creator saw them before the fix."""
+    """The engine as an old release ran it in a process other than the case's creator."""
     version = ProcessVersion.objects.get(definition__key="registration_push", is_active=True)
     loaded = spec_for(version)
     loop = loaded.spec.task_specs["push_to_department"]
     child = loaded.spec.task_specs[loop.task_spec]
     child.completed_event.disconnect(loop.merge_child)
+    heal = serialization.merge_missed_children
+    serialization.merge_missed_children = lambda wf: []  # nor did it heal on load
     try:
         yield
     finally:
+        serialization.merge_missed_children = heal
         connect_loop_children(loaded.spec, *loaded.subprocess_specs.values())
 
 
@@ -93,7 +98,7 @@ def test_stalled_case_is_listed_then_completed_with_an_audit_row(users, officer_
     assert "未发现停滞案件" in again.getvalue()
 
 
-def test_half_merged_case_keeps_running_after_repair_and_finishes_normally(users, officer_of):
+def test_half_merged_case_is_healed_when_its_last_child_is_worked(users, officer_of):
     with time_machine.travel(PUSHED_AT, tick=False):
         registration, _ = push(event_id="E-half")
         case = registration.instance
@@ -108,9 +113,8 @@ def test_half_merged_case_keeps_running_after_repair_and_finishes_normally(users
         listing = StringIO()
         call_command("repair_stuck_cases", stdout=listing)
         assert "仍有 1 个子任务在办" in listing.getvalue()
-        call_command("repair_stuck_cases", "--fix", stdout=StringIO())
-        assert ProcessInstance.objects.get(pk=case.pk).status == ProcessInstance.Status.RUNNING
 
+        # No repair: the next step of the case merges what the old release missed.
         do(open_task(instance=case, candidate_department="JYJ"), jy, {"claim_decision": "claim"})
         do(
             open_task(instance=case, bpmn_id="permit_feedback"),
@@ -118,3 +122,16 @@ def test_half_merged_case_keeps_running_after_repair_and_finishes_normally(users
             {"permit_decision": "refused", "decision_date": "2025-11-03"},
         )
     assert ProcessInstance.objects.get(pk=case.pk).status == ProcessInstance.Status.COMPLETED
+    (healed,) = AuditEvent.objects.filter(instance=case, action="loop_children_merged")
+    assert [c["element"] for c in healed.payload["children"]] == ["push_to_department"]
+
+
+def test_a_suspended_stalled_case_is_listed_but_left_until_resumed(users, officer_of):
+    from processes import engine
+
+    registration = stalled_case(users, officer_of)
+    engine.suspend_instance(instance_id=registration.instance.pk, actor=users["admin"], reason="核查中")
+    out = StringIO()
+    call_command("repair_stuck_cases", "--fix", stdout=out)
+    assert "案件已挂起，恢复后再运行本命令修复" in out.getvalue() and "已修复 0 件" in out.getvalue()
+    assert ProcessInstance.objects.get(pk=registration.instance.pk).status == ProcessInstance.Status.SUSPENDED

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from processes.errors import EngineError
-from processes.repair import find_unmerged_loops, merge_missed_children
+from processes.repair import find_unmerged_loops, repair_unmerged_loops
 
 
 class Command(BaseCommand):
@@ -16,9 +16,12 @@ class Command(BaseCommand):
     def handle(self, *args, ids, fix, **options):
         found = list(find_unmerged_loops(instance_ids=ids or None))
         for item in found:
-            state = (
-                "停滞（无待办、无定时器）" if item.stalled else f"仍有 {item.running_children} 个子任务在办"
-            )
+            if item.status == "suspended":
+                state = "案件已挂起，恢复后再运行本命令修复"
+            elif item.stalled:
+                state = "停滞（无待办、无定时器）"
+            else:
+                state = f"仍有 {item.running_children} 个子任务在办，下次办理时自动合并"
             self.stdout.write(
                 f"案件 #{item.instance_id} {item.business_key} 环节 {item.element}："
                 f"{item.unmerged} 个已办结子任务未合并；{state}"
@@ -30,9 +33,9 @@ class Command(BaseCommand):
             self.stdout.write(f"共 {len(found)} 处；加 --fix 修复")
             return
         repaired = failed = 0
-        for instance_id in sorted({item.instance_id for item in found}):
+        for instance_id in sorted({item.instance_id for item in found if item.status != "suspended"}):
             try:
-                merged = merge_missed_children(instance_id=instance_id)
+                merged = repair_unmerged_loops(instance_id=instance_id)
             except EngineError as exc:
                 failed += 1
                 self.stderr.write(f"案件 #{instance_id} 修复失败：{exc}")
