@@ -1,4 +1,4 @@
-"""Drives bundled-process cases one step per OS process (``python -m tests.crossprocess_driver CMD``).
+"""Drives bundled-process cases one action per OS process (``python -m tests.crossprocess_driver CMD``).
 
 Used by ``test_cross_process.py``: production runs every step of a case in whichever web or
 worker process picks it up, so a case must finish even when no two of its steps share a process.
@@ -125,20 +125,28 @@ def _data_for(task) -> dict:
     }[task.bpmn_id]
 
 
-def step(bpmn_id: str = "") -> dict:
-    """Claim and complete the oldest open task (of ``bpmn_id`` if given)."""
+def claim(bpmn_id: str = "") -> dict:
+    """Claim the oldest open, unclaimed task (of ``bpmn_id`` if given) for a member of its post."""
     from processes import engine
     from processes.models import HumanTask
 
-    tasks = HumanTask.objects.filter(state=HumanTask.State.OPEN).order_by("pk")
+    tasks = HumanTask.objects.filter(state=HumanTask.State.OPEN, assignee__isnull=True).order_by("pk")
     if bpmn_id:
         tasks = tasks.filter(bpmn_id=bpmn_id)
     task = tasks.first()
     if task is None:
-        return {"done": None}
-    user = _actor_for(task)
-    engine.claim_task(task_id=task.pk, user=user)
-    engine.complete_task(task_id=task.pk, user=user, data=_data_for(task))
+        return {"claimed": None}
+    engine.claim_task(task_id=task.pk, user=_actor_for(task))
+    return {"claimed": task.pk}
+
+
+def complete(task_id: str) -> dict:
+    """Complete a claimed task as its assignee, with the data its form asks for."""
+    from processes import engine
+    from processes.models import HumanTask
+
+    task = HumanTask.objects.select_related("assignee").get(pk=int(task_id))
+    engine.complete_task(task_id=task.pk, user=task.assignee, data=_data_for(task))
     return {"done": f"{task.case_type}:{task.bpmn_id}:{task.candidate_department}"}
 
 
@@ -158,7 +166,14 @@ def main(argv: list[str]) -> None:
     django.setup()
     command, *args = argv
     moment = {"start": STARTED_AT, "timers": TIMERS_AT}.get(command, STEPS_AT)
-    action = {"setup": setup, "start": start, "timers": fire_timers, "step": step, "report": report}[command]
+    action = {
+        "setup": setup,
+        "start": start,
+        "timers": fire_timers,
+        "claim": claim,
+        "complete": complete,
+        "report": report,
+    }[command]
     with time_machine.travel(moment, tick=False):
         result = action(*args)
     print(json.dumps(result, ensure_ascii=False))

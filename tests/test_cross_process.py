@@ -1,8 +1,8 @@
 """A case started in one OS process and finished in others completes, for every bundled BPMN.
 
-Production runs each step of a case in whichever web or worker process picks it up. Every
-step here runs in a fresh ``python`` process (``tests/crossprocess_driver.py``) against a
-database the test process shares with them: SQLite in a file, or the PostgreSQL test database.
+Production runs each step of a case in whichever web or worker process picks it up. Every start,
+claim and completion here runs in a fresh ``python`` process (``tests/crossprocess_driver.py``)
+against a database they all share: SQLite in a file, or the PostgreSQL test database.
 """
 
 from __future__ import annotations
@@ -57,6 +57,12 @@ def _run(env: dict, *command: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _step(env: dict, *bpmn_id: str) -> str | None:
+    """Claim in one process, complete in the next."""
+    task_id = _run(env, "claim", *bpmn_id)["claimed"]
+    return None if task_id is None else _run(env, "complete", str(task_id))["done"]
+
+
 def _bundled_process_ids() -> set[str]:
     ids = set()
     for path in (ROOT / "bpmn").glob("*.bpmn"):
@@ -68,11 +74,11 @@ def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(s
     _run(shared_env, "setup")
     assert len(_run(shared_env, "start")["started"]) == 3
     assert _run(shared_env, "timers")["fired"] == 1  # the demo case escalates to 效能督办
-    assert _run(shared_env, "step", "supervise")["done"] == "efficiency_supervision:supervise:XNDB"
+    assert _step(shared_env, "supervise") == "efficiency_supervision:supervise:XNDB"
 
     done = []
     for _ in range(30):
-        result = _run(shared_env, "step")["done"]
+        result = _step(shared_env)
         if result is None:
             break
         done.append(result)
