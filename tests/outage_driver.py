@@ -33,8 +33,14 @@ def setup() -> dict:
     return {"token": Token.objects.get_or_create(user=registrar)[0].key}
 
 
-def post(token: str, prefix: str, count: str) -> dict:
-    """POST ``count`` registrations through the real middleware and views; the answers' statuses."""
+def post(token: str, prefix: str, count: str, stop_redis_after: str = "", redis_port: str = "") -> dict:
+    """POST ``count`` registrations through the real middleware and views; the answers' statuses.
+
+    With ``stop_redis_after``, Redis is shut down (its queue lost) after that many, and this
+    same process, with its broker connection pool, goes on posting.
+    """
+    import subprocess
+
     from django.test import Client
 
     from casework.credit_code import make_credit_code
@@ -42,6 +48,8 @@ def post(token: str, prefix: str, count: str) -> dict:
     client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
     answers = []
     for i in range(int(count)):
+        if stop_redis_after and i == int(stop_redis_after):
+            subprocess.run(["redis-cli", "-p", redis_port, "shutdown", "nosave"], capture_output=True)
         response = client.post(
             "/api/v1/registrations",
             {
