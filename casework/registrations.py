@@ -87,14 +87,26 @@ class _Lookups:
         )
 
 
+class _System:
+    """The platform itself as the pusher (demo data, benchmarks, tools): no person, no post."""
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = _System()
+
+
 def _authorize(item: dict, actor) -> None:
     """登记人员 push only in the name of their own registration authority; superusers for any.
 
     Checked before anything else, so a replayed event id never hands out another authority's
-    registration.  ``actor=None`` is the system itself (demo data, benchmarks), never a request.
+    registration.  Fails closed: no actor is refused; only ``SYSTEM`` pushes without a post.
     """
-    if actor is None or getattr(actor, "is_superuser", False):
+    if actor is SYSTEM or getattr(actor, "is_superuser", False):
         return
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotAllowed("未指明推送登记信息的人员", details={"actor": ["须以登记人员身份推送"]})
     if (item["authority_code"], "registrar") not in posts(actor):
         raise NotAllowed(
             "只能以本人所在登记机关的名义推送登记信息",
@@ -218,7 +230,8 @@ def _receive_one(lookups: _Lookups, item: dict, *, source: str, actor) -> Receiv
     position = audit.mark()
     try:
         with transaction.atomic():
-            registration = _push(item, authority, division, source=source, actor=actor)
+            person = None if actor is SYSTEM else actor
+            registration = _push(item, authority, division, source=source, actor=person)
     except IntegrityError:  # a concurrent push of the same event won the race
         audit.discard_since(position)
         winner = (
@@ -238,7 +251,7 @@ def _receive_one(lookups: _Lookups, item: dict, *, source: str, actor) -> Receiv
 
 
 def receive_registrations(
-    items: Sequence[dict], *, source: str = Registration.Source.API, actor=None
+    items: Sequence[dict], *, actor, source: str = Registration.Source.API
 ) -> list[Received]:
     """A batch from the registrar's system (or an Excel sheet), in one transaction.
 
@@ -271,8 +284,8 @@ def receive_registration(
     legal_representative: str = "",
     address: str = "",
     registration_number: str = "",
+    actor,
     source: str = Registration.Source.API,
-    actor=None,
 ) -> tuple[Registration, bool]:
     """Create the registration and its case; the same ``event_id`` again returns the first one.
 

@@ -429,7 +429,7 @@ def test_task_list_api_filters_like_the_inbox(api, start_case, users):
     from datetime import date
 
     from casework.credit_code import make_credit_code
-    from casework.registrations import receive_registration
+    from casework.registrations import SYSTEM, receive_registration
 
     start_case()
     receive_registration(
@@ -439,6 +439,7 @@ def test_task_list_api_filters_like_the_inbox(api, start_case, users):
         business_scope="诊所服务",
         authority_code="SCJG",
         registered_on=date(2025, 11, 5),
+        actor=SYSTEM,
     )
     client = api("officer_wj")
     rows = client.get("/api/v1/tasks/", {"list": "queue", "q": "仁心"}).json()["results"]

@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 
 from casework.credit_code import make_credit_code
 from casework.inbox_filters import InboxFilterForm
-from casework.registrations import receive_registration
+from casework.registrations import SYSTEM, receive_registration
 from casework.templatetags.workbench import due_label
 from processes import engine
 from processes.models import HumanTask
@@ -28,6 +28,7 @@ def register(event_id, name, scope, body):
         business_scope=scope,
         authority_code="SCJG",
         registered_on=date(2025, 11, 5),
+        actor=SYSTEM,
     )[0]
 
 

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from casework.credit_code import make_credit_code
 from casework.models import ApprovalItem, Department
-from casework.registrations import receive_registration
+from casework.registrations import SYSTEM, receive_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,7 @@ def push(*, name: str, serial: str, scope: str = SCOPE):
         business_scope=scope,
         authority_code="SCJG",
         registered_on=date(2025, 11, 3),
+        actor=SYSTEM,
     )
     return registration
 

@@ -12,7 +12,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from casework.credit_code import make_credit_code
-from casework.registrations import receive_registration
+from casework.registrations import SYSTEM, receive_registration
 from processes.models import AuditEvent, HumanTask
 
 from .conftest import is_postgres
@@ -60,6 +60,7 @@ def pool_task(serial: int) -> HumanTask:
         business_scope="软件开发；信息技术咨询服务",
         authority_code="SCJG",
         registered_on=date(2025, 11, 3),
+        actor=SYSTEM,
     )
     task = HumanTask.objects.get(instance=registration.instance, state=HumanTask.State.OPEN)
     assert (task.bpmn_id, task.candidate_department) == ("claim_from_pool", "POOL-510800")

@@ -130,7 +130,7 @@ def test_the_division_must_lie_in_the_authoritys_area(registrar_api):
 
 
 def test_an_event_id_used_by_another_authority_is_a_conflict(registrar_api, users):
-    from casework.registrations import receive_registration
+    from casework.registrations import SYSTEM, receive_registration
 
     receive_registration(
         event_id="SHARED-1",
@@ -139,6 +139,7 @@ def test_an_event_id_used_by_another_authority_is_a_conflict(registrar_api, user
         business_scope="餐饮服务",
         authority_code="510703-SCJG",
         registered_on=date(2025, 11, 3),
+        actor=SYSTEM,
     )
     response = registrar_api.post(URL, body(event_id="SHARED-1"), format="json")
     assert response.status_code == 409 and response.json()["error"]["code"] == "event_conflict"

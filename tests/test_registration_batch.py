@@ -10,6 +10,7 @@ from casework.credit_code import make_credit_code
 from casework.enterprises import InvalidEnterprise
 from casework.models import Enterprise, Registration
 from casework.registrations import (
+    SYSTEM,
     DuplicateEvent,
     InvalidRegistration,
     receive_registration,
@@ -39,7 +40,7 @@ def item(event_id: str, serial: str, **changes) -> dict:
 
 
 def test_each_item_of_a_batch_stands_alone(users, django_capture_on_commit_callbacks):
-    receive_registrations([item("OLD", "MA6C0000")])
+    receive_registrations([item("OLD", "MA6C0000")], actor=SYSTEM)
     batch = [
         item("B1", "MA6C0001"),
         item("B2", "MA6C0002", authority_code="NOPE"),  # refused: unknown authority
@@ -51,7 +52,7 @@ def test_each_item_of_a_batch_stands_alone(users, django_capture_on_commit_callb
     ]
     with time_machine.travel(local(2025, 11, 3, 10, 0), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            results = receive_registrations(batch)
+            results = receive_registrations(batch, actor=SYSTEM)
 
     assert [(r.created, type(r.error).__name__ if r.error else "") for r in results] == [
         (True, ""),
@@ -93,7 +94,7 @@ def test_each_item_of_a_batch_stands_alone(users, django_capture_on_commit_callb
 
 
 def test_a_batch_of_one_behaves_like_a_single_push(users):
-    (result,) = receive_registrations([item("S1", "MA6C0011")])
+    (result,) = receive_registrations([item("S1", "MA6C0011")], actor=SYSTEM)
     registration = Registration.objects.get(event_id="S1")
     assert result.created and result.registration == registration
     assert registration.instance.status == "running"
@@ -115,7 +116,9 @@ def test_an_item_refused_after_its_case_started_leaves_nothing(users, monkeypatc
         return instance
 
     monkeypatch.setattr(registrations.engine, "start_process", start_then_refuse)
-    results = receive_registrations([item("R1", "MA6C0021"), item("R2", "MA6C0022"), item("R3", "MA6C0023")])
+    results = receive_registrations(
+        [item("R1", "MA6C0021"), item("R2", "MA6C0022"), item("R3", "MA6C0023")], actor=SYSTEM
+    )
 
     assert [r.created for r in results] == [True, False, True]
     assert str(results[1].error) == "推送被拒绝"
@@ -136,7 +139,7 @@ def test_an_item_refused_after_its_case_started_leaves_nothing(users, monkeypatc
 
 def test_an_event_id_repeated_in_one_batch_with_other_content_is_refused(users):
     results = receive_registrations(
-        [item("T1", "MA6C0031"), item("T1", "MA6C0031", registered_on=date(2025, 11, 4))]
+        [item("T1", "MA6C0031"), item("T1", "MA6C0031", registered_on=date(2025, 11, 4))], actor=SYSTEM
     )
 
     assert results[0].created and results[1].registration is None
@@ -146,11 +149,11 @@ def test_an_event_id_repeated_in_one_batch_with_other_content_is_refused(users):
 
 
 def test_a_registration_kept_before_fingerprints_is_compared_by_what_its_row_holds(users):
-    receive_registrations([item("L1", "MA6C0041")])
+    receive_registrations([item("L1", "MA6C0041")], actor=SYSTEM)
     Registration.objects.update(fingerprint={})  # as received before the fingerprint was kept
 
-    (replay,) = receive_registrations([item("L1", "MA6C0041")])
-    (other_scope,) = receive_registrations([item("L1", "MA6C0041", business_scope="会议服务")])
+    (replay,) = receive_registrations([item("L1", "MA6C0041")], actor=SYSTEM)
+    (other_scope,) = receive_registrations([item("L1", "MA6C0041", business_scope="会议服务")], actor=SYSTEM)
 
     assert replay.error is None and replay.registration == Registration.objects.get()
     assert isinstance(other_scope.error, DuplicateEvent)
@@ -176,10 +179,24 @@ def test_the_service_refuses_a_registrar_pushing_for_another_authority_or_outsid
 
 
 def test_replaying_another_authoritys_event_id_does_not_hand_out_its_registration(users):
-    receive_registration(**item("Q1", "MA6C0061", authority_code="510703-SCJG", division_code="510703"))
+    receive_registration(
+        **item("Q1", "MA6C0061", authority_code="510703-SCJG", division_code="510703"), actor=SYSTEM
+    )
 
     with pytest.raises(NotAllowed):
         receive_registration(
             **item("Q1", "MA6C0061", authority_code="510703-SCJG", division_code="510703"),
             actor=users["registrar"],
         )
+
+
+def test_a_push_naming_no_one_is_refused_not_waved_through(users):
+    from django.contrib.auth.models import AnonymousUser
+
+    for nobody in (None, AnonymousUser()):
+        with pytest.raises(NotAllowed) as refused:
+            receive_registration(**item("N1", "MA6C0091"), actor=nobody)
+        assert refused.value.code == "forbidden" and "actor" in refused.value.details
+        (result,) = receive_registrations([item("N2", "MA6C0092")], actor=nobody)
+        assert isinstance(result.error, NotAllowed)
+    assert not Registration.objects.exists()

@@ -10,7 +10,7 @@ from casework import selectors
 from casework.credit_code import make_credit_code
 from casework.enterprises import InvalidEnterprise
 from casework.models import Department, Enterprise, Escalation, Membership, PermitFeedback, Registration, Role
-from casework.registrations import DuplicateEvent, InvalidRegistration, receive_registration
+from casework.registrations import SYSTEM, DuplicateEvent, InvalidRegistration, receive_registration
 from processes import engine
 from processes.errors import InvalidTaskData, TaskNotOpen
 from processes.models import HumanTask, ProcessInstance
@@ -45,6 +45,7 @@ def push(event_id="E1", scope=SCOPE, code=None, authority="SCJG", **extra):
         authority_code=authority,
         registered_on=date(2025, 11, 3),
         **extra,
+        actor=SYSTEM,
     )
 
 
@@ -315,6 +316,7 @@ def test_a_later_push_never_blanks_directory_facts(users):
         authority_code="SCJG",
         registered_on=date(2025, 11, 3),
         address="利州区某路 1 号",
+        actor=SYSTEM,
     )
     receive_registration(
         event_id="E-b",
@@ -323,5 +325,6 @@ def test_a_later_push_never_blanks_directory_facts(users):
         business_scope="餐饮服务；会议服务",
         authority_code="SCJG",
         registered_on=date(2025, 11, 4),
+        actor=SYSTEM,
     )
     assert Enterprise.objects.get(credit_code=code).address == "利州区某路 1 号"

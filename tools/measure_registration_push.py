@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 
 from casework.credit_code import make_credit_code
 from casework.models import Department, Membership, Role
-from casework.registrations import receive_registration
+from casework.registrations import SYSTEM, receive_registration
 from processes import engine
 from processes.models import HumanTask
 
@@ -43,6 +43,7 @@ for i in range(N):
         business_scope="餐饮服务；文化教育培训",
         authority_code="SCJG",
         registered_on=date(2025, 11, 3),
+        actor=SYSTEM,
     )
     work_open_tasks(registration.instance, {"claim_decision": "claim"})
     work_open_tasks(registration.instance, {"permit_decision": "not_applied"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 from casework.models import Registration
-from casework.registrations import receive_registration, receive_registrations
+from casework.registrations import SYSTEM, receive_registration, receive_registrations
 
 from .. import world
 from ..report import Row, latency_rows
@@ -39,7 +39,7 @@ BATCH = 100  # registrations per call of the batch path (POST /api/v1/registrati
 
 def make_item_fn(tag: str):
     def run_one(context: dict, i: int) -> None:
-        _, created = receive_registration(**payload(context["book"], i, tag))
+        _, created = receive_registration(**payload(context["book"], i, tag), actor=SYSTEM)
         assert created
 
     return run_one
@@ -48,7 +48,7 @@ def make_item_fn(tag: str):
 def make_batch_fn(tag: str, n: int):
     def run_batch(context: dict, start: int) -> None:
         items = [payload(context["book"], i, tag) for i in range(start, min(start + BATCH, n))]
-        results = receive_registrations(items)
+        results = receive_registrations(items, actor=SYSTEM)
         assert all(r.created for r in results), [r.error for r in results if r.error][:1]
 
     return run_batch

@@ -16,7 +16,7 @@ import random
 
 from django.contrib.auth import get_user_model
 
-from casework.registrations import receive_registration
+from casework.registrations import SYSTEM, receive_registration
 from processes import engine
 from processes.models import HumanTask, ProcessInstance
 
@@ -53,7 +53,7 @@ def work_open_tasks(officers: dict, instance_id: int, data: dict) -> None:
 
 
 def start_case(context: dict, payload: dict) -> None:
-    registration, created = receive_registration(**payload)
+    registration, created = receive_registration(**payload, actor=SYSTEM)
     assert created and registration.instance_id is not None, payload["event_id"]
 
 

@@ -16,7 +16,7 @@ import time_machine
 from django.db.models import Count
 from django.utils import timezone
 
-from casework.registrations import receive_registration
+from casework.registrations import SYSTEM, receive_registration
 from processes import engine
 from processes.models import HumanTask, ProcessInstance
 
@@ -36,7 +36,7 @@ def _setup_past(_index: int) -> dict:
 def _create(context: dict, i: int) -> None:
     rng = random.Random(i)
     scope, _ = context["book"].scope(rng, "510800", 1)
-    _, created = receive_registration(**world.registration(i, tag=TAG, scope=scope))
+    _, created = receive_registration(**world.registration(i, tag=TAG, scope=scope), actor=SYSTEM)
     assert created
 
 
