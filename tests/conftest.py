@@ -24,6 +24,16 @@ def is_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+def database_url() -> str:
+    """The PostgreSQL test database as a URL, for child processes that must share it."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    return (
+        f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    )
+
+
 @pytest.fixture
 def deployed(db):
     from processes.deploy import load_bundled_processes
@@ -37,6 +47,21 @@ def users(db, deployed):
 
     seed_accounts()
     return {u.username: u for u in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def officer(users):
+    """``officer("JYJ")``: an officer of that department (made on first use)."""
+    from casework.models import Department, Membership, Role
+
+    def make(code: str):
+        user, _ = get_user_model().objects.get_or_create(username=f"officer_{code}")
+        Membership.objects.get_or_create(
+            user=user, department=Department.objects.get(code=code), role=Role.OFFICER
+        )
+        return user
+
+    return make
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from casework.models import Escalation
 from notifications.models import Notification
 from processes.models import ProcessInstance
 
-from .conftest import is_postgres, local
+from .conftest import database_url, is_postgres, local
 
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "")
 
@@ -31,13 +31,6 @@ pytestmark = [
         reason="needs PostgreSQL and CELERY_TEST_BROKER_URL=redis://…; CI runs it",
     ),
 ]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    return (
-        f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    )
 
 
 def _wait_for(predicate, timeout: float) -> bool:
@@ -59,7 +52,7 @@ def test_worker_and_beat_escalate_an_overdue_task_once(start_case, tmp_path: Pat
 
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": BROKER,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "TIMER_SWEEP_SECONDS": "2",

@@ -15,18 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from .conftest import is_postgres
+from .conftest import database_url, is_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    return (
-        f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    )
 
 
 @pytest.fixture
@@ -35,7 +27,7 @@ def shared_env(request, tmp_path) -> dict:
     env = {**os.environ, "VAR_DIR": str(tmp_path), "CELERY_TASK_ALWAYS_EAGER": "1", "PYTHONPATH": str(ROOT)}
     if is_postgres():
         request.getfixturevalue("transactional_db")
-        env["DATABASE_URL"] = _database_url()
+        env["DATABASE_URL"] = database_url()
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
         subprocess.run(

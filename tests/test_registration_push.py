@@ -4,12 +4,11 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 
 from casework import selectors
 from casework.credit_code import make_credit_code
 from casework.enterprises import InvalidEnterprise
-from casework.models import Department, Enterprise, Escalation, Membership, PermitFeedback, Registration, Role
+from casework.models import Enterprise, Escalation, PermitFeedback, Registration
 from casework.registrations import SYSTEM, DuplicateEvent, InvalidRegistration, receive_registration
 from processes import engine
 from processes.errors import InvalidTaskData, TaskNotOpen
@@ -21,18 +20,6 @@ pytestmark = pytest.mark.django_db
 
 SCOPE = "餐饮服务；预包装食品销售；文化教育培训（不含学历教育）；会议服务"
 PUSHED_AT = local(2025, 11, 3, 10, 0)  # Monday
-
-
-@pytest.fixture
-def officer(users):
-    def make(code: str):
-        user, _ = get_user_model().objects.get_or_create(username=f"officer_{code}")
-        Membership.objects.get_or_create(
-            user=user, department=Department.objects.get(code=code), role=Role.OFFICER
-        )
-        return user
-
-    return make
 
 
 def push(event_id="E1", scope=SCOPE, code=None, authority="SCJG", **extra):

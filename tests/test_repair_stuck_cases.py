@@ -37,14 +37,14 @@ def specs_without_loop_merge():
         connect_loop_children(loaded.spec, *loaded.subprocess_specs.values())
 
 
-def stalled_case(users, officer_of):
+def stalled_case(users, officer):
     """Both departments claim and feed back with the merge missing: running, nothing open."""
     with time_machine.travel(PUSHED_AT, tick=False):
         registration, _ = push(event_id="E-stalled")
         case = registration.instance
         with specs_without_loop_merge():
             for department in ("510800-SP", "JYJ"):
-                user = officer_of(department)
+                user = officer(department)
                 do(
                     open_task(instance=case, candidate_department=department),
                     user,
@@ -58,24 +58,8 @@ def stalled_case(users, officer_of):
     return registration
 
 
-@pytest.fixture
-def officer_of(users):
-    from django.contrib.auth import get_user_model
-
-    from casework.models import Department, Membership, Role
-
-    def make(code: str):
-        user, _ = get_user_model().objects.get_or_create(username=f"officer_{code}")
-        Membership.objects.get_or_create(
-            user=user, department=Department.objects.get(code=code), role=Role.OFFICER
-        )
-        return user
-
-    return make
-
-
-def test_stalled_case_is_listed_then_completed_with_an_audit_row(users, officer_of):
-    registration = stalled_case(users, officer_of)
+def test_stalled_case_is_listed_then_completed_with_an_audit_row(users, officer):
+    registration = stalled_case(users, officer)
     case = ProcessInstance.objects.get(pk=registration.instance.pk)
     assert case.status == ProcessInstance.Status.RUNNING
     assert not case.human_tasks.filter(state=HumanTask.State.OPEN).exists() and case.next_timer_at is None
@@ -98,11 +82,11 @@ def test_stalled_case_is_listed_then_completed_with_an_audit_row(users, officer_
     assert "未发现停滞案件" in again.getvalue()
 
 
-def test_half_merged_case_is_healed_when_its_last_child_is_worked(users, officer_of):
+def test_half_merged_case_is_healed_when_its_last_child_is_worked(users, officer):
     with time_machine.travel(PUSHED_AT, tick=False):
         registration, _ = push(event_id="E-half")
         case = registration.instance
-        sp, jy = officer_of("510800-SP"), officer_of("JYJ")
+        sp, jy = officer("510800-SP"), officer("JYJ")
         with specs_without_loop_merge():
             do(open_task(instance=case, candidate_department="510800-SP"), sp, {"claim_decision": "claim"})
             do(
@@ -126,10 +110,10 @@ def test_half_merged_case_is_healed_when_its_last_child_is_worked(users, officer
     assert [c["element"] for c in healed.payload["children"]] == ["push_to_department"]
 
 
-def test_a_suspended_stalled_case_is_listed_but_left_until_resumed(users, officer_of):
+def test_a_suspended_stalled_case_is_listed_but_left_until_resumed(users, officer):
     from processes import engine
 
-    registration = stalled_case(users, officer_of)
+    registration = stalled_case(users, officer)
     engine.suspend_instance(instance_id=registration.instance.pk, actor=users["admin"], reason="核查中")
     out = StringIO()
     call_command("repair_stuck_cases", "--fix", stdout=out)
