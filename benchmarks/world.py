@@ -11,10 +11,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from casework.credit_code import make_credit_code
-from casework.master_data import seed_master_data
-from casework.models import ApprovalItem, Department, Membership, Role
-from casework.routing import route_business_scope
+from casework.directory.credit_code import make_credit_code
+from casework.lifecycles.registration_push.models import ApprovalItem
+from casework.lifecycles.registration_push.routing import route_business_scope
+from casework.organization.master_data import seed_master_data
+from casework.organization.models import Department, Membership, Role
 from processes.deploy import load_bundled_processes
 
 OFFICERS_PER_DEPARTMENT = 2
@@ -61,7 +62,7 @@ def build() -> None:
 def warm() -> None:
     """Parse every active process and build the keyword automaton once, before workers fork
     (a running server has done this long before its first request)."""
-    from casework.routing import current_matcher
+    from casework.lifecycles.registration_push.routing import current_matcher
     from processes.models import ProcessVersion
     from processes.serialization import spec_for
 

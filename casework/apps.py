@@ -1,3 +1,5 @@
+"""The ``casework`` app: organization, directory, workbench and the lifecycles."""
+
 from django.apps import AppConfig
 
 
@@ -6,5 +8,14 @@ class CaseworkConfig(AppConfig):
     verbose_name = "协同监管业务"
 
     def ready(self) -> None:
-        # Register with the engine: who may act, task forms, 效能督办 handlers.
-        from . import permissions, registrations, routing, supervision, task_forms  # noqa: F401
+        # Register with the engine: who may act (permissions), who hears of new work (notices),
+        # then each lifecycle folder registers its hooks, forms, panels, pages and data.
+        from processes import hooks
+
+        from . import lifecycles
+        from .organization import permissions  # noqa: F401  the authorizer and the admin check
+        from .organization.models import Role
+        from .workbench import notices  # noqa: F401  the default new-task notice
+
+        hooks.register_candidate_roles(*Role.values)
+        lifecycles.discover()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from casework import lifecycles
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -74,7 +76,8 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Each lifecycle folder brings its templates (casework/lifecycles/<name>/templates).
+        "DIRS": [BASE_DIR / "templates", *lifecycles.template_dirs()],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -82,8 +85,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
-                "casework.context_processors.workbench",
+                "casework.workbench.context_processors.workbench",
             ],
+            "libraries": {"workbench": "casework.workbench.templatetags"},
         },
     },
 ]

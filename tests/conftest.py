@@ -43,7 +43,7 @@ def deployed(db):
 
 @pytest.fixture
 def users(db, deployed):
-    from casework.demo import seed_accounts
+    from casework.organization.demo_accounts import seed_accounts
 
     seed_accounts()
     return {u.username: u for u in get_user_model().objects.all()}
@@ -52,7 +52,7 @@ def users(db, deployed):
 @pytest.fixture
 def officer(users):
     """``officer("JYJ")``: an officer of that department (made on first use)."""
-    from casework.models import Department, Membership, Role
+    from casework.organization.models import Department, Membership, Role
 
     def make(code: str):
         user, _ = get_user_model().objects.get_or_create(username=f"officer_{code}")
@@ -66,8 +66,8 @@ def officer(users):
 
 @pytest.fixture
 def start_case(users):
-    from casework.models import Department
-    from casework.services import start_demo_case
+    from casework.lifecycles.demo.services import start_demo_case
+    from casework.organization.models import Department
 
     def start(department: str = "WJW", deadline_workdays: int = 3, title: str = "测试事项", received_at=None):
         return start_demo_case(

@@ -35,7 +35,7 @@ PERMIT = {
 
 
 def setup() -> dict:
-    from casework.demo import seed_accounts
+    from casework.organization.demo_accounts import seed_accounts
     from processes.deploy import load_bundled_processes
 
     load_bundled_processes()
@@ -47,10 +47,10 @@ def start() -> dict:
     """One case of every bundled process's main path, each started here and finished elsewhere."""
     from django.contrib.auth import get_user_model
 
-    from casework.credit_code import make_credit_code
-    from casework.models import Department
-    from casework.registrations import receive_registration
-    from casework.services import start_demo_case
+    from casework.directory.credit_code import make_credit_code
+    from casework.lifecycles.demo.services import start_demo_case
+    from casework.lifecycles.registration_push.services import receive_registration
+    from casework.organization.models import Department
 
     registrar = get_user_model().objects.get(username="registrar")
     started = []
@@ -88,7 +88,7 @@ def _actor_for(task):
     """A member of the task's candidate department and role (created on first use)."""
     from django.contrib.auth import get_user_model
 
-    from casework.models import Department, Membership
+    from casework.organization.models import Department, Membership
 
     User = get_user_model()
     if task.candidate_department.startswith("POOL-"):
@@ -108,7 +108,7 @@ def _actor_for(task):
 
 
 def _data_for(task) -> dict:
-    from casework.models import Registration
+    from casework.lifecycles.registration_push.models import Registration
 
     if task.bpmn_id == "claim_or_return":
         registration = Registration.objects.get(instance=task.instance)

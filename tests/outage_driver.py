@@ -16,8 +16,8 @@ def setup() -> dict:
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    from casework.demo import seed_accounts
-    from casework.models import Department, Membership, Role
+    from casework.organization.demo_accounts import seed_accounts
+    from casework.organization.models import Department, Membership, Role
     from processes.deploy import load_bundled_processes
 
     load_bundled_processes()
@@ -43,7 +43,7 @@ def post(token: str, prefix: str, count: str, stop_redis_after: str = "", redis_
 
     from django.test import Client
 
-    from casework.credit_code import make_credit_code
+    from casework.directory.credit_code import make_credit_code
 
     client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
     answers = []

@@ -428,8 +428,8 @@ def test_officers_cannot_administer_cases(api, start_case, action):
 def test_task_list_api_filters_like_the_inbox(api, start_case, users):
     from datetime import date
 
-    from casework.credit_code import make_credit_code
-    from casework.registrations import SYSTEM, receive_registration
+    from casework.directory.credit_code import make_credit_code
+    from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
 
     start_case()
     receive_registration(

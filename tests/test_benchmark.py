@@ -10,7 +10,7 @@ from benchmarks import world
 from benchmarks.database import bench_url
 from benchmarks.report import Row, percentile, render
 from benchmarks.scenarios import engine_ceiling, inbox, intake, lifecycle, routing_speed
-from casework.selectors import department_queue, my_tasks
+from casework.workbench.selectors import department_queue, my_tasks
 from processes.models import HumanTask, ProcessDefinition, ProcessInstance
 
 
@@ -44,7 +44,7 @@ def bench_world(db):
 def test_scope_book_routes_to_the_number_of_departments_asked_for(bench_world):
     import random
 
-    from casework.routing import route_business_scope
+    from casework.lifecycles.registration_push.routing import route_business_scope
 
     rng = random.Random(3)
     for wanted in (0, 1, 2, 3):
@@ -114,7 +114,7 @@ def test_department_queue_fast_path_matches_the_queryset(bench_world):
     """The inbox's unfiltered 部门待认领 (one index range per post) = the OR queryset, page by page."""
     from django.contrib.auth import get_user_model
 
-    from casework.selectors import DepartmentQueue
+    from casework.workbench.selectors import DepartmentQueue
 
     inbox.generate(total=600, open_tasks=120)
     # Some unmatched registrations in the area's claim pool, offered to every approval officer there.

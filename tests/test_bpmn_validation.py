@@ -10,7 +10,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
 from processes.bpmn_validation import ParsedBpmn, Problem, candidate_of, validate_bpmn
-from processes.expressions import SafeTaskDataEnvironment, UnsafeExpression, make_script_engine
+from processes.sandbox import SafeTaskDataEnvironment, UnsafeExpression, make_script_engine
 from tests.bpmn import DEPARTMENT, chain, diagram, extensions, flow, lane, script_task, user_task
 
 REPO = Path(__file__).resolve().parents[1]

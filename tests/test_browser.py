@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from casework.models import Escalation
+from casework.lifecycles.supervision.models import Escalation
 from notifications.models import Notification
 from processes.models import HumanTask
 

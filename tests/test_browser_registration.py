@@ -9,8 +9,10 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 
-from casework.credit_code import make_credit_code
-from casework.models import Department, Escalation, Membership, PermitFeedback, Registration, Role
+from casework.directory.credit_code import make_credit_code
+from casework.lifecycles.registration_push.models import PermitFeedback, Registration
+from casework.lifecycles.supervision.models import Escalation
+from casework.organization.models import Department, Membership, Role
 from processes import engine
 
 from .conftest import local

@@ -2,7 +2,7 @@
 
 import pytest
 
-from casework import selectors
+from casework.workbench import selectors
 from processes import engine
 from processes.errors import InvalidTaskData, NotAllowed, TaskAlreadyClaimed
 from processes.models import AuditEvent, HumanTask, ProcessInstance

@@ -5,9 +5,9 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from casework.catalogue_import import COLUMNS
-from casework.models import ApprovalItem
-from casework.routing import route_business_scope
+from casework.lifecycles.registration_push.catalogue_import import COLUMNS
+from casework.lifecycles.registration_push.models import ApprovalItem
+from casework.lifecycles.registration_push.routing import route_business_scope
 
 pytestmark = pytest.mark.django_db
 

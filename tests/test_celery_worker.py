@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from casework.models import Escalation
+from casework.lifecycles.supervision.models import Escalation
 from notifications.models import Notification
 from processes.models import ProcessInstance
 

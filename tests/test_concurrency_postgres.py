@@ -11,8 +11,10 @@ import pytest
 import time_machine
 from django.db import connection
 
-from casework.credit_code import make_credit_code
-from casework.models import Enterprise, Escalation, Registration
+from casework.directory.credit_code import make_credit_code
+from casework.directory.models import Enterprise
+from casework.lifecycles.registration_push.models import Registration
+from casework.lifecycles.supervision.models import Escalation
 from processes import engine
 from processes.errors import TaskAlreadyClaimed
 from processes.models import HumanTask, ProcessInstance
@@ -125,11 +127,11 @@ def test_case_data_round_trips_through_postgres_text_column(start_case, users):
 
 def _pushes_meet_after_their_look_up(monkeypatch):
     """Both pushes read "event id not seen" before either inserts: the race the unique index settles."""
-    from casework import registrations
+    from casework.lifecycles.registration_push import services as registrations
 
     both_looked = threading.Barrier(2)
 
-    class LookupsThenWait(registrations._Lookups):
+    class LookupsThenWait(registrations.Lookups):
         def __init__(self, items):
             super().__init__(items)
             both_looked.wait(timeout=10)
@@ -150,7 +152,7 @@ def _registration(**changes) -> dict:
 
 
 def test_two_pushes_of_one_event_at_once_both_answer_with_the_one_registration(users, monkeypatch):
-    from casework.registrations import receive_registration
+    from casework.lifecycles.registration_push.services import receive_registration
 
     _pushes_meet_after_their_look_up(monkeypatch)
     push = partial(receive_registration, **_registration(), actor=users["registrar"])
@@ -166,7 +168,8 @@ def test_two_pushes_of_one_event_at_once_both_answer_with_the_one_registration(u
 
 
 def test_two_pushes_of_one_event_with_different_content_at_once_the_loser_is_a_conflict(users, monkeypatch):
-    from casework.registrations import DuplicateEvent, receive_registration
+    from casework.lifecycles.registration_push.intake import DuplicateEvent
+    from casework.lifecycles.registration_push.services import receive_registration
 
     _pushes_meet_after_their_look_up(monkeypatch)
     names = ["广元市并发甲餐饮有限公司", "广元市并发乙餐饮有限公司"]

@@ -13,7 +13,7 @@ from functools import reduce
 
 import pytest
 
-from casework.credit_code import (
+from casework.directory.credit_code import (
     CHARSET,
     CHECK_WEIGHTS,
     CodeCheck,

@@ -45,7 +45,7 @@ def test_registration_answers_created_while_the_broker_is_down_and_its_mail_wait
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
-    from casework.models import Department, Membership, Role
+    from casework.organization.models import Department, Membership, Role
 
     food = get_user_model().objects.create(username="officer_sp", email="officer_sp@xtjg.example.gov.cn")
     Membership.objects.create(

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from casework.models import Membership
+from casework.organization.models import Membership
 from processes import engine
 from processes.errors import EngineError, InstanceNotActive, InvalidTaskData, NotAllowed, StepFailed
 from processes.models import HumanTask, Incident, ProcessInstance

@@ -2,10 +2,11 @@
 
 import pytest
 
-from casework.credit_code import expected_check_char, make_credit_code
-from casework.enterprises import InvalidEnterprise, register_enterprise, resolve_credit_code
-from casework.master_data import seed_master_data
-from casework.models import Department, Enterprise
+from casework.directory.credit_code import expected_check_char, make_credit_code
+from casework.directory.models import Enterprise
+from casework.directory.services import InvalidEnterprise, register_enterprise, resolve_credit_code
+from casework.organization.master_data import seed_master_data
+from casework.organization.models import Department
 from processes.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

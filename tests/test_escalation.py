@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from casework import selectors
-from casework.models import EfficiencyViolation, Escalation
+from casework.lifecycles.supervision import selectors as supervision_selectors
+from casework.lifecycles.supervision.models import EfficiencyViolation, Escalation
+from casework.workbench import selectors
 from processes import engine
 from processes.errors import InvalidTaskData
 from processes.models import HumanTask, ProcessInstance
@@ -54,7 +55,7 @@ def test_seven_workdays_from_2025_09_28_is_due_2025_10_14_and_escalates_only_aft
     queue = list(selectors.department_queue(users["supervisor"]))
     assert [(t.case_type, t.name) for t in queue] == [("efficiency_supervision", "效能督办处理")]
     assert queue[0].instance.parent_task == task
-    assert [e.pk for e in selectors.escalations_for(users["supervisor"])] == [escalation.pk]
+    assert [e.pk for e in supervision_selectors.escalations_for(users["supervisor"])] == [escalation.pk]
     assert users["officer_wj"].notifications.filter(kind="escalation").count() == 1
     assert users["supervisor"].notifications.filter(kind="escalation").count() == 1
 
@@ -165,7 +166,7 @@ def test_task_completed_before_its_deadline_never_escalates(start_case, users):
 
 def test_a_dying_sweep_fires_each_timer_exactly_once(start_case, monkeypatch):
     """A worker killed mid-sweep leaves committed cases fired and the rest for the next sweep."""
-    from casework import supervision
+    from casework.lifecycles.supervision import services as supervision
 
     with time_machine.travel(local(2025, 9, 1, 10, 0), tick=False):
         cases = [start_case(deadline_workdays=1, title=f"事项{i}") for i in range(3)]

@@ -6,10 +6,10 @@ import pytest
 import time_machine
 from django.contrib.messages import get_messages
 
-from casework.credit_code import make_credit_code
-from casework.inbox_filters import InboxFilterForm
-from casework.registrations import SYSTEM, receive_registration
-from casework.templatetags.workbench import due_label
+from casework.directory.credit_code import make_credit_code
+from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
+from casework.workbench.inbox_filters import InboxFilterForm
+from casework.workbench.templatetags import due_label
 from processes import engine
 from processes.models import HumanTask
 

@@ -96,7 +96,7 @@ def test_deadline_in_a_year_without_holiday_data_becomes_an_incident_until_enter
 
 
 def test_stale_write_is_refused(start_case):
-    from processes.engine import _save_state
+    from processes.engine.core import save_state as _save_state
     from processes.errors import ConcurrentModification
     from processes.serialization import loads
 

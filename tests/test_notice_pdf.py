@@ -8,9 +8,10 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from casework.credit_code import make_credit_code
-from casework.models import ApprovalItem, Department
-from casework.registrations import SYSTEM, receive_registration
+from casework.directory.credit_code import make_credit_code
+from casework.lifecycles.registration_push.models import ApprovalItem
+from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
+from casework.organization.models import Department
 
 pytestmark = pytest.mark.django_db
 

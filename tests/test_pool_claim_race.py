@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from casework.credit_code import make_credit_code
-from casework.registrations import SYSTEM, receive_registration
+from casework.directory.credit_code import make_credit_code
+from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
 from processes.models import AuditEvent, HumanTask
 
 from .conftest import is_postgres

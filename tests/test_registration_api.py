@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from rest_framework.test import APIClient
 
-from casework.credit_code import make_credit_code
-from casework.models import Registration
+from casework.directory.credit_code import make_credit_code
+from casework.lifecycles.registration_push.models import Registration
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_push_creates_a_routed_case_and_repeating_it_is_harmless(registrar_api):
 
 
 def test_the_same_event_id_with_other_content_is_a_conflict_naming_the_fields(registrar_api):
-    from casework.models import Enterprise
+    from casework.directory.models import Enterprise
 
     first = registrar_api.post(URL, body(address="利州区东坝"), format="json")
     assert first.status_code == 201
@@ -95,8 +95,8 @@ def test_only_the_registrar_may_push(users):
 
 
 def test_legacy_registration_number_is_kept_and_checked(registrar_api):
-    from casework.credit_code import expected_registration_check_digit
-    from casework.models import Enterprise
+    from casework.directory.credit_code import expected_registration_check_digit
+    from casework.directory.models import Enterprise
 
     number = "51080200000001" + expected_registration_check_digit("51080200000001")
     ok = registrar_api.post(URL, body(event_id="R-legacy", registration_number=number), format="json")
@@ -130,7 +130,7 @@ def test_the_division_must_lie_in_the_authoritys_area(registrar_api):
 
 
 def test_an_event_id_used_by_another_authority_is_a_conflict(registrar_api, users):
-    from casework.registrations import SYSTEM, receive_registration
+    from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
 
     receive_registration(
         event_id="SHARED-1",
@@ -146,7 +146,7 @@ def test_an_event_id_used_by_another_authority_is_a_conflict(registrar_api, user
 
 
 def test_numbers_where_text_is_expected_are_a_400_not_a_500(registrar_api, users):
-    from casework.models import Department, Membership, Role
+    from casework.organization.models import Department, Membership, Role
     from processes.models import HumanTask
 
     registrar_api.post(URL, body(), format="json")

@@ -6,18 +6,14 @@ import pytest
 import time_machine
 from django.core import mail
 
-from casework.credit_code import make_credit_code
-from casework.enterprises import InvalidEnterprise
-from casework.models import Enterprise, Registration
-from casework.registrations import (
-    SYSTEM,
-    DuplicateEvent,
-    InvalidRegistration,
-    receive_registration,
-    receive_registrations,
-)
+from casework.directory.credit_code import make_credit_code
+from casework.directory.models import Enterprise
+from casework.directory.services import InvalidEnterprise
+from casework.errors import Forbidden
+from casework.lifecycles.registration_push.intake import DuplicateEvent, InvalidRegistration
+from casework.lifecycles.registration_push.models import Registration
+from casework.lifecycles.registration_push.services import SYSTEM, receive_registration, receive_registrations
 from notifications.models import Notification
-from processes.errors import NotAllowed
 from processes.models import AuditEvent, HumanTask
 
 from .conftest import local
@@ -103,7 +99,7 @@ def test_a_batch_of_one_behaves_like_a_single_push(users):
 
 
 def test_an_item_refused_after_its_case_started_leaves_nothing(users, monkeypatch):
-    from casework import registrations
+    from casework.lifecycles.registration_push import services as registrations
     from processes import engine
     from processes.errors import EngineError
 
@@ -164,15 +160,15 @@ def test_the_service_refuses_a_registrar_pushing_for_another_authority_or_outsid
     registrar, admin = users["registrar"], users["admin"]
     mianyang = item("P1", "MA6C0051", authority_code="510703-SCJG")
 
-    with pytest.raises(NotAllowed) as foreign:
+    with pytest.raises(Forbidden) as foreign:
         receive_registration(**mianyang, actor=registrar)
-    with pytest.raises(NotAllowed) as outside:
+    with pytest.raises(Forbidden) as outside:
         receive_registration(**item("P2", "MA6C0052", division_code="510703"), actor=registrar)
     batch = receive_registrations([item("P3", "MA6C0053", authority_code="510703-SCJG")], actor=registrar)
 
     assert foreign.value.code == "forbidden" and "registration_authority" in foreign.value.details
     assert "辖区" in str(outside.value.details["division_code"])
-    assert isinstance(batch[0].error, NotAllowed)
+    assert isinstance(batch[0].error, Forbidden)
     assert not Registration.objects.exists()
     registration, created = receive_registration(**mianyang, actor=admin)  # a superuser pushes for any
     assert created and registration.registration_authority.code == "510703-SCJG"
@@ -183,7 +179,7 @@ def test_replaying_another_authoritys_event_id_does_not_hand_out_its_registratio
         **item("Q1", "MA6C0061", authority_code="510703-SCJG", division_code="510703"), actor=SYSTEM
     )
 
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Forbidden):
         receive_registration(
             **item("Q1", "MA6C0061", authority_code="510703-SCJG", division_code="510703"),
             actor=users["registrar"],
@@ -194,9 +190,9 @@ def test_a_push_naming_no_one_is_refused_not_waved_through(users):
     from django.contrib.auth.models import AnonymousUser
 
     for nobody in (None, AnonymousUser()):
-        with pytest.raises(NotAllowed) as refused:
+        with pytest.raises(Forbidden) as refused:
             receive_registration(**item("N1", "MA6C0091"), actor=nobody)
         assert refused.value.code == "forbidden" and "actor" in refused.value.details
         (result,) = receive_registrations([item("N2", "MA6C0092")], actor=nobody)
-        assert isinstance(result.error, NotAllowed)
+        assert isinstance(result.error, Forbidden)
     assert not Registration.objects.exists()

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
-from casework.credit_code import make_credit_code
-from casework.models import Registration
-from casework.registration_import import COLUMNS
+from casework.directory.credit_code import make_credit_code
+from casework.lifecycles.registration_push.excel_import import COLUMNS
+from casework.lifecycles.registration_push.models import Registration
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,14 @@ from datetime import date
 import pytest
 import time_machine
 
-from casework import selectors
-from casework.credit_code import make_credit_code
-from casework.enterprises import InvalidEnterprise
-from casework.models import Enterprise, Escalation, PermitFeedback, Registration
-from casework.registrations import SYSTEM, DuplicateEvent, InvalidRegistration, receive_registration
+from casework.directory.credit_code import make_credit_code
+from casework.directory.models import Enterprise
+from casework.directory.services import InvalidEnterprise
+from casework.lifecycles.registration_push.intake import DuplicateEvent, InvalidRegistration
+from casework.lifecycles.registration_push.models import PermitFeedback, Registration
+from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
+from casework.lifecycles.supervision.models import Escalation
+from casework.workbench import selectors
 from processes import engine
 from processes.errors import InvalidTaskData, TaskNotOpen
 from processes.models import HumanTask, ProcessInstance

@@ -9,11 +9,10 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from casework.models import PermitFeedback
-from processes import serialization
-from processes.loops import connect_loop_children
+from casework.lifecycles.registration_push.models import PermitFeedback
+from processes.engine import loops
 from processes.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
-from processes.serialization import spec_for
+from processes.serialization import connect_loop_children, spec_for
 
 from .test_registration_push import PUSHED_AT, do, open_task, push
 
@@ -28,12 +27,12 @@ def specs_without_loop_merge():
     loop = loaded.spec.task_specs["push_to_department"]
     child = loaded.spec.task_specs[loop.task_spec]
     child.completed_event.disconnect(loop.merge_child)
-    heal = serialization.merge_missed_children
-    serialization.merge_missed_children = lambda wf: []  # nor did it heal on load
+    heal = loops.merge_missed_children
+    loops.merge_missed_children = lambda wf: []  # nor did it heal on load
     try:
         yield
     finally:
-        serialization.merge_missed_children = heal
+        loops.merge_missed_children = heal
         connect_loop_children(loaded.spec, *loaded.subprocess_specs.values())
 
 

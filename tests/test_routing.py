@@ -2,9 +2,14 @@
 
 import pytest
 
-from casework.master_data import seed_master_data
-from casework.models import ApprovalItem, Department
-from casework.routing import CatalogueMatcher, current_matcher, route_business_scope
+from casework.lifecycles.registration_push.models import ApprovalItem
+from casework.lifecycles.registration_push.routing import (
+    CatalogueMatcher,
+    current_matcher,
+    route_business_scope,
+)
+from casework.organization.master_data import seed_master_data
+from casework.organization.models import Department
 
 pytestmark = pytest.mark.django_db
 

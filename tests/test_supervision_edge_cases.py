@@ -3,7 +3,7 @@
 import pytest
 import time_machine
 
-from casework.models import Escalation
+from casework.lifecycles.supervision.models import Escalation
 from processes import engine
 from processes.errors import InvalidTaskData
 from processes.models import (

@@ -8,8 +8,8 @@ import time
 
 from django.contrib.auth import get_user_model
 
-from casework.models import Department
-from casework.services import start_demo_case
+from casework.lifecycles.demo.services import start_demo_case
+from casework.organization.models import Department
 from processes import engine
 from processes.models import HumanTask
 

@@ -10,9 +10,9 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 
-from casework.credit_code import make_credit_code
-from casework.models import Department, Membership, Role
-from casework.registrations import SYSTEM, receive_registration
+from casework.directory.credit_code import make_credit_code
+from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
+from casework.organization.models import Department, Membership, Role
 from processes import engine
 from processes.models import HumanTask
 

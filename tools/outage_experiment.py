@@ -79,7 +79,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def push(token: str, prefix: str, i: int) -> tuple[int, bool]:
-    from casework.credit_code import make_credit_code
+    from casework.directory.credit_code import make_credit_code
 
     body = {
         "event_id": f"{prefix}-{i:05d}",

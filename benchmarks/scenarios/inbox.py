@@ -19,8 +19,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casework.models import Department, Membership, Role
-from casework.selectors import DepartmentQueue, department_queue, my_tasks
+from casework.organization.models import Department, Membership, Role
+from casework.workbench.selectors import DepartmentQueue, department_queue, my_tasks
 from processes.models import HumanTask, ProcessInstance, ProcessVersion
 
 from .. import world

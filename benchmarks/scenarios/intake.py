@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import random
 
-from casework.models import Registration
-from casework.registrations import SYSTEM, receive_registration, receive_registrations
+from casework.lifecycles.registration_push.models import Registration
+from casework.lifecycles.registration_push.services import SYSTEM, receive_registration, receive_registrations
 
 from .. import world
 from ..report import Row, latency_rows

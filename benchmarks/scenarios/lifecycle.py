@@ -16,7 +16,7 @@ import random
 
 from django.contrib.auth import get_user_model
 
-from casework.registrations import SYSTEM, receive_registration
+from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
 from processes import engine
 from processes.models import HumanTask, ProcessInstance
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from casework.routing import CatalogueMatcher
+from casework.lifecycles.registration_push.routing import CatalogueMatcher
 
 from ..report import Row
 

@@ -16,7 +16,7 @@ import time_machine
 from django.db.models import Count
 from django.utils import timezone
 
-from casework.registrations import SYSTEM, receive_registration
+from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
 from processes import engine
 from processes.models import HumanTask, ProcessInstance
 

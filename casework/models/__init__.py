@@ -1,21 +1,18 @@
-"""Domain models, by subject: organization, catalogue, enterprises, supervision."""
+"""The app's models: the shared ones (organization, directory) and each lifecycle's.
 
-from .catalogue import ApprovalItem
-from .enterprises import Enterprise
-from .organization import Department, Membership, Role, Sector
-from .registrations import PermitFeedback, Registration, ReturnRecord
-from .supervision import EfficiencyViolation, Escalation
+Models live in their homes (``casework.organization.models``, ``casework.directory.models``,
+``casework.lifecycles.<name>.models``); Django loads this module for the ``casework`` app,
+so it imports each of them and re-exports the names in their ``__all__``.  Code imports
+a model from its home.
+"""
 
-__all__ = [
-    "ApprovalItem",
-    "Department",
-    "EfficiencyViolation",
-    "Enterprise",
-    "Escalation",
-    "Membership",
-    "PermitFeedback",
-    "Registration",
-    "ReturnRecord",
-    "Role",
-    "Sector",
-]
+from casework.directory.models import Enterprise
+from casework.lifecycles import submodules
+from casework.organization.models import Department, Membership, Role, Sector
+
+__all__ = ["Department", "Enterprise", "Membership", "Role", "Sector"]
+
+for _module in submodules("models"):  # re-exported for the shell and old imports
+    for _name in getattr(_module, "__all__", ()):
+        globals()[_name] = getattr(_module, _name)
+        __all__.append(_name)

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from .calendar import DeadlineView
 from .processes import DeployView, IncidentRetryView, InstanceActionView
@@ -22,5 +22,4 @@ urlpatterns = [
         name="api-instance-terminate",
     ),
     path("incidents/<id:incident_id>/retry", IncidentRetryView.as_view(), name="api-incident-retry"),
-    path("", include("casework.api_urls")),
 ]

@@ -1,0 +1,143 @@
+"""What an incoming registration is checked against before its case starts: who pushes it,
+whether its event id was seen before (and said the same), its authority and area.
+
+``services.receive_registrations`` runs these checks; they change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from casework.errors import DomainError, Forbidden, UserFacingError
+from casework.organization.divisions import within
+from casework.organization.models import Department
+from casework.organization.permissions import posts
+
+from .content import LABELS, differing_fields
+from .models import Registration
+
+
+class InvalidRegistration(DomainError):
+    code = "invalid_registration"
+
+
+class DuplicateEvent(DomainError):
+    """The event id is taken: by another authority, or by a registration that says something else."""
+
+    code = "event_conflict"
+    status = 409
+
+
+@dataclass
+class Received:
+    """What became of one registration of a batch: saved (new or seen before), or refused."""
+
+    registration: Registration | None
+    created: bool = False
+    error: UserFacingError | None = None
+
+
+class Lookups:
+    """The registrations, authorities and areas a batch refers to, read with one query each."""
+
+    def __init__(self, items: Sequence[dict]) -> None:
+        event_ids = {item["event_id"] for item in items}
+        self.existing = {
+            r.event_id: r
+            for r in Registration.objects.filter(event_id__in=event_ids).select_related(
+                "registration_authority", "enterprise"
+            )
+        }
+        self.authorities = {
+            d.code: d
+            for d in Department.objects.filter(
+                code__in={item["authority_code"] for item in items}, kind=Department.Kind.REGISTRAR
+            )
+        }
+        divisions = {item.get("division_code") or "" for item in items} | {
+            d.division_code for d in self.authorities.values()
+        }
+        self.divisions = set(
+            Department.objects.filter(division_code__in=divisions - {""})
+            .values_list("division_code", flat=True)
+            .distinct()
+        )
+
+
+class _System:
+    """The platform itself as the pusher (demo data, benchmarks, tools): no person, no post."""
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = _System()
+
+
+def authorize(item: dict, actor: Any) -> None:
+    """登记人员 push only in the name of their own registration authority; superusers for any.
+
+    Checked before anything else, so a replayed event id never hands out another authority's
+    registration.  Fails closed: no actor is refused; only ``SYSTEM`` pushes without a post.
+    """
+    if actor is SYSTEM or getattr(actor, "is_superuser", False):
+        return
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise Forbidden("未指明推送登记信息的人员", details={"actor": ["须以登记人员身份推送"]})
+    if (item["authority_code"], "registrar") not in posts(actor):
+        raise Forbidden(
+            "只能以本人所在登记机关的名义推送登记信息",
+            details={"registration_authority": ["不是您所在的登记机关"]},
+        )
+
+
+def seen_before(lookups: Lookups, item: dict) -> Registration | None:
+    """The registration this event already made when the push repeats it; DuplicateEvent if it differs."""
+    event_id = item["event_id"]
+    existing = lookups.existing.get(event_id)
+    if existing is None:
+        return None
+    authority = existing.registration_authority
+    if authority.code != item["authority_code"]:
+        raise DuplicateEvent(
+            f"登记事件编号 {event_id} 已由其他登记机关使用", details={"event_id": ["编号冲突"]}
+        )
+    differing = differing_fields(existing, item, item.get("division_code") or authority.division_code)
+    if differing:
+        labels = "、".join(LABELS[field] for field in differing)
+        raise DuplicateEvent(
+            f"登记事件编号 {event_id} 已用于内容不同的登记（不同之处：{labels}），请核对后使用新的编号",
+            details={
+                "event_id": ["该编号已用于内容不同的登记"],
+                **{field: ["与该编号首次推送的内容不同"] for field in differing},
+            },
+        )
+    return existing
+
+
+def validated(lookups: Lookups, item: dict) -> tuple[Department, str]:
+    """The registration authority and the area, or InvalidRegistration with every field's problem.
+
+    An area outside the authority's own is Forbidden: an authority registers only within it.
+    """
+    errors: dict[str, list[str]] = {}
+    if not item["event_id"].strip():
+        errors["event_id"] = ["缺少登记事件编号"]
+    if not item["business_scope"].strip():
+        errors["business_scope"] = ["缺少经营范围"]
+    authority = lookups.authorities.get(item["authority_code"])
+    if authority is None:
+        errors["registration_authority"] = [f"未知的登记机关：{item['authority_code']}"]
+    division = item.get("division_code") or (authority.division_code if authority else "")
+    if division and division not in lookups.divisions:
+        errors["division_code"] = [f"未知的行政区划代码：{division}"]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise InvalidRegistration(f"登记信息有误：{first}", details=errors)
+    assert authority is not None
+    if division and not within(division, authority.division_code):
+        problem = f"行政区划 {division} 不在登记机关 {authority.name} 的辖区内"
+        raise Forbidden(problem, details={"division_code": [problem]})
+    return authority, division

@@ -1,0 +1,30 @@
+"""New work is announced: the candidate department's officers hear of each new task (站内消息 and
+e-mail), unless the task's lifecycle announces it to its own audience (``register_task_notice``)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from casework.organization.models import Role
+from notifications.services import notify_department
+from processes import hooks
+from processes.models import HumanTask, ProcessInstance
+
+from . import extensions
+
+
+@hooks.on_task_created()
+def announce_new_task(*, instance: ProcessInstance, human_task: HumanTask, data: dict) -> None:
+    if extensions.announced_elsewhere(human_task):
+        return
+    kind = "escalation" if human_task.candidate_role == Role.SUPERVISOR else "assignment"
+    notify_department(
+        department_code=human_task.candidate_department,
+        role=human_task.candidate_role,
+        kind=kind,
+        title=f"新待办：{human_task.name}",
+        body=f"案件“{human_task.case_title}”有新的待办任务“{human_task.name}”。",
+        link=reverse("workbench:task", args=[human_task.pk]),
+        dedupe_key=f"task-{human_task.pk}",
+        new_key=True,  # the task was created in this transaction
+    )
