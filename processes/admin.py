@@ -5,7 +5,7 @@ from . import (
     engine,
     hooks,
 )
-from .errors import EngineError
+from .errors import UserFacingError
 from .models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, ProcessVersion
 
 
@@ -68,7 +68,7 @@ class IncidentAdmin(ReadOnlyAdmin):
         for incident in queryset.filter(status=Incident.Status.OPEN):
             try:
                 engine.retry_incident(incident_id=incident.pk, actor=request.user)
-            except EngineError as exc:
+            except UserFacingError as exc:
                 self.message_user(request, f"#{incident.pk}: {exc.message}", level=messages.ERROR)
                 continue
             incident.refresh_from_db()

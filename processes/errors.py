@@ -1,16 +1,26 @@
 """Errors the engine raises to callers; messages are shown to users (Chinese)."""
 
 
-class EngineError(Exception):
-    """Base class: a request the engine refuses, with a user-facing message and a code."""
+class UserFacingError(Exception):
+    """A refusal shown to the user as it is: a message (Chinese), a code, an HTTP status, details.
 
-    code = "engine_error"
+    The base of the engine's ``EngineError`` and of the domain's own refusals; the API's JSON
+    error envelope (``processes.api.errors``) renders any of them.
+    """
+
+    code = "error"
     status = 400
 
     def __init__(self, message: str, *, details: dict | None = None):
         super().__init__(message)
         self.message = message
         self.details = details or {}
+
+
+class EngineError(UserFacingError):
+    """Base class: a request the engine refuses, with a user-facing message and a code."""
+
+    code = "engine_error"
 
 
 class TaskAlreadyClaimed(EngineError):

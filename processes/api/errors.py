@@ -16,7 +16,7 @@ from django.http import JsonResponse
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from processes.errors import EngineError
+from processes.errors import UserFacingError
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def too_large_details(content_length: int | None = None) -> dict:
 
 
 def structured_exception_handler(exc, context):
-    if isinstance(exc, EngineError):
+    if isinstance(exc, UserFacingError):
         return error_response(exc.status, exc.code, exc.message, exc.details)
     if isinstance(exc, ObjectDoesNotExist):
         return error_response(404, "not_found", "对象不存在或您无权访问")
