@@ -1,8 +1,8 @@
 """Extension points the domain registers at start-up; the engine calls them in-transaction.
 
-``processes`` knows BPMN, not departments or enterprises: the domain tells it who may act
-on a task, how a task's form is validated, and what a completed step or a thrown message
-means.
+``processes`` knows BPMN, not departments or enterprises: the domain tells it which roles
+a diagram may name, who may act on a task, how a task's form is validated, and what a
+completed step or a thrown message means.
 """
 
 from collections.abc import Callable
@@ -24,6 +24,23 @@ _completed_hooks: dict[tuple[str, str], list[TaskHook]] = {}
 _cancelled_hooks: dict[tuple[str, str], list[TaskHook]] = {}
 _message_handlers: dict[str, MessageHandler] = {}
 _admin_checks: list[Callable[[Any], bool]] = []
+_candidate_roles: list[str] = []
+
+
+def register_candidate_roles(*codes: str) -> None:
+    """The domain names the role codes a human task may ask for (``candidate_role``).
+
+    Deploy-time validation refuses any other role; with none registered every role is refused.
+    Registering a code twice keeps it once, in its first place.
+    """
+    for code in codes:
+        if code not in _candidate_roles:
+            _candidate_roles.append(code)
+
+
+def candidate_roles() -> tuple[str, ...]:
+    """The registered role codes, in the order they were registered."""
+    return tuple(_candidate_roles)
 
 
 def register_admin_check(fn: Callable[[Any], bool]) -> Callable[[Any], bool]:
