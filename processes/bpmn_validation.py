@@ -8,7 +8,8 @@
   ``check_script`` (gateway conditions, timers, loop and multi-instance expressions,
   message payloads and correlation expressions, conditional events, service parameters,
   script tasks, pre- and post-scripts, ad hoc completion conditions);
-* every human task names its candidate department (see ``candidate_of``).
+* every human task names its candidate department (see ``candidate_of``) and a role the
+  domain registered (``processes.hooks.register_candidate_roles``).
 
 It returns ``(ParsedBpmn, [])`` or ``(None, problems)``: never a spec with problems.
 """
@@ -32,12 +33,12 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .expressions import DEFAULT_FUNCTION_NAMES, check_expression, check_script
+from . import hooks
+from .sandbox import DEFAULT_FUNCTION_NAMES, check_expression, check_script
 
 __all__ = [
     "CANDIDATE_DEPARTMENT_PROPERTY",
     "CANDIDATE_ROLE_PROPERTY",
-    "CANDIDATE_ROLES",
     "DEFAULT_ROLE",
     "ParsedBpmn",
     "Problem",
@@ -50,14 +51,6 @@ NSMAP = {"bpmn": BPMN_NS}
 
 CANDIDATE_DEPARTMENT_PROPERTY = "candidate_department"
 CANDIDATE_ROLE_PROPERTY = "candidate_role"
-CANDIDATE_ROLES: tuple[str, ...] = (
-    "officer",
-    "reviewer",
-    "supervisor",
-    "process_admin",
-    "inspector",
-    "registrar",
-)
 DEFAULT_ROLE = "officer"
 
 _CONDITIONAL_SOURCES = {f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"}
@@ -417,8 +410,9 @@ def _check_candidate(task_spec: Any, element_id: str, label: str, functions: fro
         problems.append(
             Problem(element_id, f"{kind}“{label}”未指定候选部门（请设置泳道或 candidate_department 属性）")
         )
-    if role not in CANDIDATE_ROLES:
-        allowed = "、".join(CANDIDATE_ROLES)
+    roles = hooks.candidate_roles()  # read at every validation: the domain registers them at start-up
+    if role not in roles:
+        allowed = "、".join(roles)
         problems.append(Problem(element_id, f"{kind}“{label}”的候选角色“{role}”无效（可选：{allowed}）"))
     return problems
 
