@@ -15,13 +15,13 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from .bpmn_validation import validate_bpmn
 from .errors import DeployRejected
-from .expressions import make_script_engine
-from .loops import connect_loop_children, has_loop, merge_missed_children
+from .sandbox import make_script_engine
 
 
 class CachedSpecWorkflowConverter(BpmnWorkflowConverter):
@@ -68,6 +68,24 @@ def _build_serializer() -> BpmnWorkflowSerializer:
 
 
 SERIALIZER = _build_serializer()
+
+
+def connect_loop_children(*process_specs) -> None:
+    """Wire each loop / multi-instance task to its child spec, as SpiffWorkflow's serializer does.
+
+    A spec straight from the parser lacks it: ``processes.engine.loops`` tells what that broke.
+    """
+    for process_spec in process_specs:
+        for task_spec in process_spec.task_specs.values():
+            if not isinstance(task_spec, LoopTask):
+                continue
+            child_spec = process_spec.task_specs[task_spec.task_spec]
+            if not child_spec.completed_event.is_connected(task_spec.merge_child):
+                child_spec.completed_event.connect(task_spec.merge_child)
+
+
+def has_loop(*process_specs) -> bool:
+    return any(isinstance(ts, LoopTask) for spec in process_specs for ts in spec.task_specs.values())
 
 
 @dataclass(frozen=True)
@@ -118,11 +136,11 @@ def dumps(wf: BpmnWorkflow) -> str:
     return json.dumps(dct, cls=SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":"))
 
 
-def loads(version, text: str, *, heal: bool = True) -> BpmnWorkflow:
+def loads(version, text: str) -> BpmnWorkflow:
     """The saved case around its version's cached spec.
 
-    With ``heal`` (always, but for the repair command's survey), children that an old release
-    let finish without merging are merged now; ``wf.healed_loops`` lists them for the audit row.
+    As saved: the engine loads cases through ``processes.engine`` (``core.load_case``), which
+    also merges the loop children an old release let finish without merging.
     """
     loaded = spec_for(version)
     dct = json.loads(text)
@@ -131,5 +149,4 @@ def loads(version, text: str, *, heal: bool = True) -> BpmnWorkflow:
     dct["subprocess_specs"] = loaded.subprocess_specs
     wf = SERIALIZER.from_dict(dct)
     wf.script_engine = make_script_engine()  # functions are not serialized
-    wf.healed_loops = merge_missed_children(wf) if heal and loaded.has_loop else []
     return wf

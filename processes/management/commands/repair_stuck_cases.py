@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from processes.errors import EngineError
-from processes.repair import find_unmerged_loops, repair_unmerged_loops
+from processes.engine import find_unmerged_loops, repair_unmerged_loops
+from processes.errors import UserFacingError
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         for instance_id in sorted({item.instance_id for item in found if item.status != "suspended"}):
             try:
                 merged = repair_unmerged_loops(instance_id=instance_id)
-            except EngineError as exc:
+            except UserFacingError as exc:
                 failed += 1
                 self.stderr.write(f"案件 #{instance_id} 修复失败：{exc}")
                 continue

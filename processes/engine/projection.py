@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from .bpmn_validation import candidate_of
+from ..bpmn_validation import candidate_of
 
 
 def _parse_due(value) -> datetime | None:

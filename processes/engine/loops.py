@@ -1,36 +1,21 @@
-"""Loop and multi-instance steps: wiring their specs, and healing cases the missing wiring stalled.
+"""Loop and multi-instance steps: healing the cases that missing wiring stalled.
 
 A loop task finishes only when its child spec's ``completed_event`` calls ``merge_child``.
 SpiffWorkflow connects that when it restores a spec from JSON, or lazily when it creates a
-child; a spec straight from the parser has neither. Before ``connect_loop_children`` ran on
-every cached spec, a child completed in a process other than the one that created it was never
-merged: its parent stayed STARTED, and a case whose last child finished that way stayed
-``running`` with no task, no timer and no incident.
+child; a spec straight from the parser has neither (``processes.serialization`` now wires every
+cached spec with ``connect_loop_children``). Before it did, a child completed in a process other
+than the one that created it was never merged: its parent stayed STARTED, and a case whose last
+child finished that way stayed ``running`` with no task, no timer and no incident.
 
 Merging happens synchronously when a child completes, so after any engine step every completed
 child is merged. A completed child missing from its parent's ``merged`` list can only be one
-that old behaviour dropped: merging it when the case is loaded is always safe.
+that old behaviour dropped: merging it when the engine loads the case is always safe.
 """
 
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
-
-
-def connect_loop_children(*process_specs) -> None:
-    """Wire each loop / multi-instance task to its child spec, as SpiffWorkflow's serializer does."""
-    for process_spec in process_specs:
-        for task_spec in process_spec.task_specs.values():
-            if not isinstance(task_spec, LoopTask):
-                continue
-            child_spec = process_spec.task_specs[task_spec.task_spec]
-            if not child_spec.completed_event.is_connected(task_spec.merge_child):
-                child_spec.completed_event.connect(task_spec.merge_child)
-
-
-def has_loop(*process_specs) -> bool:
-    return any(isinstance(ts, LoopTask) for spec in process_specs for ts in spec.task_specs.values())
 
 
 def open_loops(wf) -> list:

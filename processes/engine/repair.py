@@ -1,6 +1,6 @@
 """Finds and completes the cases an old release stalled in a loop / multi-instance step.
 
-``processes.loops`` explains the bug. Every case loaded by the engine now merges what was
+``loops`` explains the bug. Every case loaded by the engine now merges what was
 missed, but a case whose last child finished the old way has nothing left that would load it
 (no task, no timer): this survey finds such cases, and the repair runs each one on.
 """
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit
-from .audit import record
-from .engine import ACTIVE, _advance, _fail, _locked_instance
-from .errors import EngineError
+from .. import operation
+from ..audit import record
+from ..errors import EngineError
+from ..models import HumanTask, ProcessInstance, ProcessVersion
+from ..serialization import spec_for
+from .core import ACTIVE, Actor, advance, fail, load_case, locked_instance
 from .loops import children_of, merge_missed_children, open_loops, unmerged_children
-from .models import HumanTask, ProcessInstance, ProcessVersion
-from .serialization import loads, spec_for
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def find_unmerged_loops(*, instance_ids: list[int] | None = None) -> Iterator[Un
     if instance_ids:
         cases = cases.filter(pk__in=instance_ids)
     for instance in cases.select_related("process_version").order_by("pk").iterator(chunk_size=200):
-        wf = loads(instance.process_version, instance.state, heal=False)
+        wf = load_case(instance, heal=False)
         open_tasks = instance.human_tasks.filter(state=HumanTask.State.OPEN).exists()
         for loop_task in open_loops(wf):
             unmerged = unmerged_children(loop_task)
@@ -61,17 +61,17 @@ def find_unmerged_loops(*, instance_ids: list[int] | None = None) -> Iterator[Un
             )
 
 
-def repair_unmerged_loops(*, instance_id: int, actor=None) -> int:
+def repair_unmerged_loops(*, instance_id: int, actor: Actor = None) -> int:
     """Merge the finished children a case's loop missed and run it on; how many were merged.
 
     One transaction under the case's row lock, like every engine step, with its audit row.
     A suspended case is refused: resume it first.
     """
-    with transaction.atomic(), audit.buffered():
-        instance = _locked_instance(instance_id)
+    with transaction.atomic(), operation.buffered():
+        instance = locked_instance(instance_id)
         if instance is None or instance.status not in ACTIVE:
             raise EngineError("案件不存在或不在办理中（已挂起的案件须先恢复）")
-        wf = loads(instance.process_version, instance.state, heal=False)
+        wf = load_case(instance, heal=False)
         merged: list[dict] = []
 
         def step(wf) -> None:
@@ -79,8 +79,8 @@ def repair_unmerged_loops(*, instance_id: int, actor=None) -> int:
 
         if not any(unmerged_children(t) for t in open_loops(wf)):
             return 0
-        failed = _advance(instance, wf, action="repair", args={}, step=step, actor=actor)
+        failed = advance(instance, wf, action="repair", args={}, step=step, actor=actor)
         if failed is None:
             record("loop_children_merged", actor=actor, instance=instance, children=merged)
-    _fail(failed)  # a failed repair stays visible as an incident on the case
+    fail(failed)  # a failed repair stays visible as an incident on the case
     return len(merged)
