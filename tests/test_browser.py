@@ -19,13 +19,12 @@ from casework.lifecycles.supervision.models import Escalation
 from notifications.models import Notification
 from processes.models import HumanTask
 
+from .browser_pages import TIMEOUT_MS, _expect_message, _logged_in
 from .conftest import BROWSER_NOW, local
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "demo12345"
 SCREENSHOT_DIR = Path(__file__).resolve().parents[1] / "var" / "screenshots"
-TIMEOUT_MS = 15_000
 #: Wednesday 2025-10-15 09:00 Beijing time: after the 国庆 holidays, well inside the calendar data.
 NOW = BROWSER_NOW
 #: Django's own wording or the project's login template's.
@@ -44,29 +43,6 @@ def overdue_case(frozen_clock, start_case):
     assert task.due_at < timezone.now()
     assert Escalation.objects.filter(human_task=task).count() == 1
     return instance
-
-
-def _login(browser, live_server, username: str, password: str = PASSWORD, *, next_path: str = "/workbench/"):
-    context = browser.new_context(locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.locator("form button[type=submit]").click()
-    return page
-
-
-def _logged_in(browser, live_server, username: str, next_path: str):
-    page = _login(browser, live_server, username, next_path=next_path)
-    page.wait_for_url(re.compile(re.escape(next_path) + r"$"))
-    return page
-
-
-def _expect_message(page, text: str) -> None:
-    from playwright.sync_api import expect
-
-    expect(page.locator(".xt-messages [role=alert]").filter(has_text=text)).to_be_visible()
 
 
 def _unread(page) -> int:

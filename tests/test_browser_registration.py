@@ -15,8 +15,8 @@ from casework.lifecycles.supervision.models import Escalation
 from casework.organization.models import Department, Membership, Role
 from processes import engine
 
+from .browser_pages import PASSWORD, _expect_message, _logged_in
 from .conftest import local
-from .test_browser import PASSWORD, _expect_message, _logged_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
