@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from processes.audit import defer_insert, memoised
+from processes.operation import defer_insert, memoised
 from processes.queueing import enqueue_after_commit
 
 from .models import Notification
@@ -110,7 +112,7 @@ def _holders(department_code: str, role: str) -> list:
     )
 
 
-def mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+def mark_read(*, user: Any, notification_ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)

@@ -8,12 +8,9 @@ at once.
 from __future__ import annotations
 
 from .models import AuditEvent
-from .operation import buffered, defer_insert, discard_since, mark, memo_scope, memoised
+from .operation import defer_insert
 
-# ``record`` is this module's own.  The other names are transitional: callers outside
-# ``processes`` (casework, notifications) still reach the per-operation buffer and memo
-# through this module; once they import them from ``processes.operation`` they go.
-__all__ = ["buffered", "defer_insert", "discard_since", "mark", "memo_scope", "memoised", "record"]
+__all__ = ["record"]
 
 
 def record(action: str, *, actor=None, instance=None, human_task=None, **payload) -> AuditEvent:

@@ -8,7 +8,7 @@ to the area's approval officers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db.models import Q
 
@@ -16,6 +16,14 @@ from processes import hooks
 from processes.errors import NotAllowed
 
 from .models import Membership, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+#: A signed-in person (the AUTH_USER_MODEL).
+Person: TypeAlias = "User"
+#: A signed-in person or an anonymous visitor (request.user); never None.
+UserLike: TypeAlias = "User | AnonymousUser"
 
 Post = tuple[str, str]
 # (code, role, department kind, division code) of each membership -> extra posts
@@ -30,43 +38,43 @@ def register_post_provider(provider: PostProvider) -> PostProvider:
     return provider
 
 
-def posts(user: Any) -> set[Post]:
+def posts(user: UserLike) -> set[Post]:
     """The (department code, role) pairs the user holds."""
     if not getattr(user, "is_authenticated", False):
         return set()
     cached = getattr(user, "_posts_cache", None)
     if cached is None:
         rows = list(
-            Membership.objects.filter(user=user).values_list(
+            Membership.objects.filter(user_id=int(user.pk or 0)).values_list(
                 "department__code", "role", "department__kind", "department__division_code"
             )
         )
         cached = {(code, role) for code, role, _, _ in rows}
         for provider in _post_providers:
             cached.update(provider(rows))
-        user._posts_cache = cached
+        setattr(user, "_posts_cache", cached)  # noqa: B010  once per request's user
     return cached
 
 
-def roles(user: Any) -> set[str]:
+def roles(user: UserLike) -> set[str]:
     return {role for _, role in posts(user)}
 
 
-def has_role(user: Any, role: str) -> bool:
+def has_role(user: UserLike, role: str) -> bool:
     return any(r == role for _, r in posts(user))
 
 
-def departments_in_role(user: Any, role: str) -> list[str]:
+def departments_in_role(user: UserLike, role: str) -> list[str]:
     """The codes of the departments where the user holds ``role``."""
     return sorted(code for code, r in posts(user) if r == role)
 
 
 @hooks.register_admin_check
-def is_process_admin(user: Any) -> bool:
+def is_process_admin(user: UserLike) -> bool:
     return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.PROCESS_ADMIN)
 
 
-def task_scope(user: Any) -> Q:
+def task_scope(user: UserLike) -> Q:
     """Tasks offered to any of the user's posts (an empty match when they hold none)."""
     q = Q(pk__in=[])
     for department, role in posts(user):
@@ -75,7 +83,7 @@ def task_scope(user: Any) -> Q:
 
 
 @hooks.register_authorizer
-def authorize_task_action(user: Any, task: Any, action: str) -> None:
+def authorize_task_action(user: UserLike, task: Any, action: str) -> None:
     """Claiming and completing need the task's department and role."""
     if (task.candidate_department, task.candidate_role) not in posts(user):
         raise NotAllowed(

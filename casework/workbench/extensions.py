@@ -88,7 +88,7 @@ def register_menu_entry(
         _registry.menu.append(entry)
 
 
-def menu_for(user, roles: set[str]) -> list[MenuEntry]:
+def menu_for(user: Any, roles: set[str]) -> list[MenuEntry]:
     return [e for e in sorted(_registry.menu, key=lambda e: e.order) if e.visible(user, roles)]
 
 
@@ -124,7 +124,7 @@ def register_task_notice(announce: Callable[[Any], bool]) -> None:
         _registry.task_notices.append(announce)
 
 
-def announced_elsewhere(human_task) -> bool:
+def announced_elsewhere(human_task: Any) -> bool:
     return any(announce(human_task) for announce in _registry.task_notices)
 
 

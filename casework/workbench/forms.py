@@ -37,7 +37,7 @@ def form_for(case_type: str, bpmn_id: str) -> type[TaskForm] | None:
 
 
 def _validator(form_class: type[TaskForm]):
-    def clean(human_task, data: dict) -> dict:
+    def clean(human_task: Any, data: dict) -> dict:
         nested = sorted(k for k, v in data.items() if isinstance(v, dict | list))
         if nested:
             raise InvalidTaskData(

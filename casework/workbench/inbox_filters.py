@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from casework.organization.models import Department
-from processes.models import HumanTask, ProcessDefinition
+from processes.models import HumanTask
+
+from . import names
 
 SORTS = {
     "received": ("created_at", "pk"),
@@ -55,18 +57,13 @@ class InboxFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case_type"].choices = [("", "全部")] + list(
-            ProcessDefinition.objects.order_by("name").values_list("key", "name")
-        )
-        areas = (
-            Department.objects.exclude(division_code="")
-            .order_by("division_code")
-            .values_list("division_code", flat=True)
-            .distinct()
-        )
-        self.fields["area"].choices = [("", "全部")] + [(a, a) for a in areas]
+        case_type = self.fields["case_type"]
+        area = self.fields["area"]
+        assert isinstance(case_type, forms.ChoiceField) and isinstance(area, forms.ChoiceField)
+        case_type.choices = [("", "全部"), *names.process_choices()]
+        area.choices = [("", "全部"), *((a, a) for a in names.area_codes())]
 
     def clean_received_from(self):
         return _bounded(self.cleaned_data.get("received_from"))

@@ -30,3 +30,18 @@ def process_name(key: str) -> str:
 def department_name(code: str) -> str:
     names = _table("departments", lambda: dict(Department.objects.values_list("code", "name")))
     return names.get(code, code)
+
+
+def process_choices() -> list[tuple[str, str]]:
+    """(key, name) of every process, by name: the inbox's 流程 filter."""
+    return list(ProcessDefinition.objects.order_by("name").values_list("key", "name"))
+
+
+def area_codes() -> list[str]:
+    """The administrative areas departments work in: the inbox's 行政区划 filter."""
+    return list(
+        Department.objects.exclude(division_code="")
+        .order_by("division_code")
+        .values_list("division_code", flat=True)
+        .distinct()
+    )

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from casework.organization.permissions import posts, task_scope
-from processes.models import AuditEvent, HumanTask
+from casework.organization.permissions import Person, posts, task_scope
+from processes.models import AuditEvent, HumanTask, ProcessInstance
 
 from .inbox_filters import InboxFilterForm
 
@@ -22,7 +22,7 @@ def _base() -> QuerySet[HumanTask]:
     return HumanTask.objects.select_related("assignee")
 
 
-def department_queue(user) -> QuerySet[HumanTask]:
+def department_queue(user: Person) -> QuerySet[HumanTask]:
     """部门待认领: open, unclaimed tasks offered to one of the user's posts."""
     return _base().filter(task_scope(user), state=OPEN, assignee__isnull=True).order_by("created_at", "pk")
 
@@ -38,7 +38,7 @@ class DepartmentQueue:
     a Paginator's object list (``count()`` and slicing).
     """
 
-    def __init__(self, user):
+    def __init__(self, user: Person) -> None:
         self.user = user
         self.posts = sorted(posts(user))
 
@@ -68,12 +68,12 @@ class DepartmentQueue:
         return [rows[pk] for pk in ids if pk in rows]
 
 
-def my_tasks(user) -> QuerySet[HumanTask]:
+def my_tasks(user: Person) -> QuerySet[HumanTask]:
     """我的待办: open tasks the user has claimed."""
     return _base().filter(state=OPEN, assignee=user).order_by("due_at", "created_at", "pk")
 
 
-def overdue_tasks(user, *, soon_days: int = 2) -> QuerySet[HumanTask]:
+def overdue_tasks(user: Person, *, soon_days: int = 2) -> QuerySet[HumanTask]:
     """超期/临期: open tasks of my posts (claimed by anyone) or mine, due within ``soon_days``."""
     horizon = timezone.now() + timedelta(days=soon_days)
     scope = task_scope(user)
@@ -85,12 +85,12 @@ def overdue_tasks(user, *, soon_days: int = 2) -> QuerySet[HumanTask]:
     )
 
 
-def done_tasks(user) -> QuerySet[HumanTask]:
+def done_tasks(user: Person) -> QuerySet[HumanTask]:
     """已办: tasks the user completed."""
     return _base().filter(state=HumanTask.State.COMPLETED, completed_by=user).order_by("-completed_at", "-pk")
 
 
-def visible_task(user, task_id: int) -> HumanTask | None:
+def visible_task(user: Person, task_id: int) -> HumanTask | None:
     """A task the user may open: offered to their post, assigned to or completed by them."""
     task = _base().select_related("instance").filter(pk=task_id).first()
     if task is None:
@@ -105,7 +105,7 @@ def visible_task(user, task_id: int) -> HumanTask | None:
     return None
 
 
-def case_timeline(instance) -> QuerySet[AuditEvent]:
+def case_timeline(instance: ProcessInstance) -> QuerySet[AuditEvent]:
     return (
         AuditEvent.objects.filter(instance=instance)
         .select_related("actor", "human_task")
@@ -113,7 +113,7 @@ def case_timeline(instance) -> QuerySet[AuditEvent]:
     )
 
 
-def counts(user) -> dict[str, int]:
+def counts(user: Person) -> dict[str, int]:
     return {
         "queue": DepartmentQueue(user).count(),
         "mine": my_tasks(user).count(),
@@ -121,7 +121,7 @@ def counts(user) -> dict[str, int]:
     }
 
 
-def open_steps(instance: Any) -> list[str]:
+def open_steps(instance: ProcessInstance) -> list[str]:
     """The BPMN ids of the case's open tasks (the red boxes on its diagram)."""
     return list(instance.human_tasks.filter(state=OPEN).values_list("bpmn_id", flat=True))
 
@@ -135,7 +135,7 @@ LISTS: dict[str, tuple[str, Callable[[Any], QuerySet[HumanTask]], str]] = {
 }
 
 
-def inbox(user: Any, list_name: str, params: Mapping[str, Any], *, ignore: Iterable[str] = ("page",)):
+def inbox(user: Person, list_name: str, params: Mapping[str, Any], *, ignore: Iterable[str] = ("page",)):
     """One inbox list as the page and the API show it: (tasks, the filter form).
 
     Unfiltered, a list is read in its own order (the queue by one index range per post);

@@ -152,12 +152,12 @@ class RegistrationBatchIntakeView(APIView):
                 message = "每条登记信息必须是 JSON 对象"
                 results.append(_failed(index, "", "invalid", message, {"non_field_errors": [message]}))
                 continue
-            item = RegistrationIn(data=raw)
-            if not item.is_valid():
-                results.append(_failed(index, raw.get("event_id"), "invalid", "登记信息有误", item.errors))
+            entry = RegistrationIn(data=raw)
+            if not entry.is_valid():
+                results.append(_failed(index, raw.get("event_id"), "invalid", "登记信息有误", entry.errors))
                 continue
             results.append(None)
-            accepted.append((index, _item(item.validated_data)))
+            accepted.append((index, _item(entry.validated_data)))
         received = (
             receive_registrations([item for _, item in accepted], actor=request.user) if accepted else []
         )

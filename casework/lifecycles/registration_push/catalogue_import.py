@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from casework.organization.models import Sector
+from casework.organization.permissions import Person
 from casework.workbench.spreadsheets import cell_text, is_blank, open_sheet
 from processes.audit import record
 
@@ -25,7 +26,7 @@ class CatalogueRow:
     detail: str
 
 
-def import_catalogue(*, content: bytes, actor) -> list[CatalogueRow]:
+def import_catalogue(*, content: bytes, actor: Person) -> list[CatalogueRow]:
     rows, index = open_sheet(content, columns=COLUMNS, required=COLUMNS[:4])
     sectors = {key: s for s in Sector.objects.all() for key in (s.code, s.name)}
     results: list[CatalogueRow] = []
@@ -36,7 +37,7 @@ def import_catalogue(*, content: bytes, actor) -> list[CatalogueRow]:
     return results
 
 
-def _import_rows(rows, index, sectors, actor, results: list[CatalogueRow]) -> None:
+def _import_rows(rows, index, sectors, actor: Person, results: list[CatalogueRow]) -> None:
     for number, values in enumerate(rows, start=2):
         if is_blank(values):
             continue

@@ -12,6 +12,7 @@ from django.utils import timezone
 from casework.organization.models import Department
 from casework.workbench.spreadsheets import cell_text, cell_value, is_blank, open_sheet
 
+from .intake import Pusher
 from .models import Registration
 from .services import receive_registrations
 
@@ -84,7 +85,7 @@ def _cell_date(value) -> date | None:
     return None
 
 
-def import_registrations(*, content: bytes, authority: Department, actor) -> list[RowResult]:
+def import_registrations(*, content: bytes, authority: Department, actor: Pusher) -> list[RowResult]:
     """One result per data row; every row stands alone (a bad row never blocks the others).
 
     ``authority`` is the one a row without 登记机关代码 names; whether ``actor`` may push for
@@ -113,7 +114,7 @@ LIMITS = {
 CHUNK = 200  # rows pushed per transaction
 
 
-def _import_rows(rows, index, authority, actor, results: list[RowResult]) -> None:
+def _import_rows(rows, index, authority, actor: Pusher, results: list[RowResult]) -> None:
     chunk: list[tuple[int, dict]] = []
     try:
         _read_rows(rows, index, authority, actor, results, chunk)
@@ -176,7 +177,7 @@ def _row_item(values, index, authority) -> tuple[tuple[str, str] | None, dict]:
     }
 
 
-def _push_chunk(chunk: list[tuple[int, dict]], actor, results: list[RowResult]) -> None:
+def _push_chunk(chunk: list[tuple[int, dict]], actor: Pusher, results: list[RowResult]) -> None:
     if not chunk:
         return
     received = receive_registrations(

@@ -23,8 +23,8 @@ class ClaimOrReturnForm(TaskForm):
     claim_decision = forms.ChoiceField(label="处理", choices=[("claim", "认领"), ("return", "退回")])
     return_reason = forms.CharField(label="退回理由", max_length=1000, required=False, widget=forms.Textarea)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("claim_decision") == "return" and not (data.get("return_reason") or "").strip():
             self.add_error("return_reason", "退回须填写理由")
         return data
@@ -77,8 +77,8 @@ class PermitFeedbackForm(TaskForm):
         "permit_content",
     ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         decision = data.get("permit_decision")
         if decision in ("granted", "refused") and not data.get("decision_date"):
             self.add_error("decision_date", "准予或不予许可须填写决定日期")

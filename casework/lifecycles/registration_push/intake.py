@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias
 
 from casework.errors import DomainError, Forbidden, UserFacingError
 from casework.organization.divisions import within
 from casework.organization.models import Department
-from casework.organization.permissions import posts
+from casework.organization.permissions import Person, posts
 
 from .content import LABELS, differing_fields
 from .models import Registration
@@ -75,14 +75,17 @@ class _System:
 
 SYSTEM = _System()
 
+#: Who pushes a registration: a registrar (or superuser), or the platform itself.
+Pusher: TypeAlias = "Person | _System"
 
-def authorize(item: dict, actor: Any) -> None:
+
+def authorize(item: dict, actor: Pusher) -> None:
     """登记人员 push only in the name of their own registration authority; superusers for any.
 
     Checked before anything else, so a replayed event id never hands out another authority's
     registration.  Fails closed: no actor is refused; only ``SYSTEM`` pushes without a post.
     """
-    if actor is SYSTEM or getattr(actor, "is_superuser", False):
+    if isinstance(actor, _System) or getattr(actor, "is_superuser", False):
         return
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise Forbidden("未指明推送登记信息的人员", details={"actor": ["须以登记人员身份推送"]})

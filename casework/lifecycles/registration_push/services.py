@@ -19,6 +19,7 @@ from casework.directory.services import register_enterprise
 from casework.errors import DomainError, UserFacingError
 from casework.organization.divisions import related
 from casework.organization.models import Department
+from casework.organization.permissions import Person
 from processes import engine, operation
 from processes.audit import record
 from processes.business_calendar import add_workdays
@@ -26,7 +27,7 @@ from processes.models import HumanTask, ProcessInstance
 
 from . import pool
 from .content import fingerprint
-from .intake import SYSTEM, Lookups, Received, authorize, seen_before, validated
+from .intake import SYSTEM, Lookups, Pusher, Received, _System, authorize, seen_before, validated
 from .models import PermitFeedback, Registration, ReturnRecord
 from .routing import route_business_scope
 
@@ -36,7 +37,9 @@ FEEDBACK_WORKDAYS = 7  # 许可决定之日起 7 个工作日内反馈
 __all__ = ["SYSTEM", "receive_registration", "receive_registrations"]
 
 
-def _push(item: dict, authority: Department, division: str, *, source: str, actor) -> Registration:
+def _push(
+    item: dict, authority: Department, division: str, *, source: str, actor: Person | None
+) -> Registration:
     """Save the enterprise and the registration and start its case (inside the caller's savepoint)."""
     routing = route_business_scope(business_scope=item["business_scope"], division_code=division)
     enterprise = register_enterprise(
@@ -93,7 +96,7 @@ def _push(item: dict, authority: Department, division: str, *, source: str, acto
     return registration
 
 
-def _receive_one(lookups: Lookups, item: dict, *, source: str, actor) -> Received:
+def _receive_one(lookups: Lookups, item: dict, *, source: str, actor: Pusher) -> Received:
     authorize(item, actor)
     existing = seen_before(lookups, item)
     if existing is not None:
@@ -102,7 +105,7 @@ def _receive_one(lookups: Lookups, item: dict, *, source: str, actor) -> Receive
     position = operation.mark()
     try:
         with transaction.atomic():
-            person = None if actor is SYSTEM else actor
+            person = None if isinstance(actor, _System) else actor
             registration = _push(item, authority, division, source=source, actor=person)
     except IntegrityError:  # a concurrent push of the same event won the race
         operation.discard_since(position)
@@ -123,7 +126,7 @@ def _receive_one(lookups: Lookups, item: dict, *, source: str, actor) -> Receive
 
 
 def receive_registrations(
-    items: Sequence[dict], *, actor, source: str = Registration.Source.API
+    items: Sequence[dict], *, actor: Pusher, source: str = Registration.Source.API
 ) -> list[Received]:
     """A batch from the registrar's system (or an Excel sheet), in one transaction.
 
@@ -156,7 +159,7 @@ def receive_registration(
     legal_representative: str = "",
     address: str = "",
     registration_number: str = "",
-    actor,
+    actor: Pusher,
     source: str = Registration.Source.API,
 ) -> tuple[Registration, bool]:
     """Create the registration and its case; the same ``event_id`` again returns the first one.
@@ -190,7 +193,7 @@ def registration_of(instance: ProcessInstance) -> Registration:
     return Registration.objects.select_for_update().get(instance=instance)
 
 
-def record_return(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Any) -> None:
+def record_return(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Person) -> None:
     """认领或退回 → 退回: the department's reason, kept for the registrar's re-push."""
     if data.get("claim_decision") != "return":
         return
@@ -251,7 +254,7 @@ def repush_target(human_task: HumanTask | None, code: str) -> Department:
     return department
 
 
-def record_repush(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Any) -> None:
+def record_repush(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Person) -> None:
     """人工确认审批部门 done: the return it answers names where the registration went."""
     ReturnRecord.objects.filter(confirm_task=human_task).update(
         repushed_to=data["department"], repushed_by=actor, repushed_at=timezone.now()
@@ -294,7 +297,7 @@ def _as_date(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
-def record_feedback(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Any) -> None:
+def record_feedback(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Person) -> None:
     """许可审批反馈: the decision (and a granted permit's record); late after 7 working days."""
     decision_date = _as_date(data.get("decision_date"))
     late = decision_date is not None and timezone.localdate() > add_workdays(decision_date, FEEDBACK_WORKDAYS)

@@ -4,10 +4,13 @@ actions to its steps and to every other lifecycle's tasks."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.organization.permissions import Person
 from notifications.services import notify_department
 from processes import engine
 from processes.audit import record
@@ -23,7 +26,7 @@ def task_link(task_id: int) -> str:
     return reverse("workbench:task", args=[task_id])
 
 
-def open_supervision_cases(*, message, instance: ProcessInstance) -> None:
+def open_supervision_cases(*, message: Any, instance: ProcessInstance) -> None:
     """A boundary timer fired: escalate each of the case's open, overdue, unescalated tasks."""
     now = timezone.now()
     overdue = instance.human_tasks.filter(
@@ -101,7 +104,7 @@ def record_escalation(*, instance: ProcessInstance, human_task: HumanTask, data:
     )
 
 
-def apply_decision(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor) -> None:
+def apply_decision(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Person) -> None:
     """督办 sets a new deadline and tells the department; 免责 and 效能问题 are recorded."""
     escalation = (
         Escalation.objects.select_for_update()
@@ -156,7 +159,9 @@ def apply_decision(*, instance: ProcessInstance, human_task: HumanTask, data: di
     )
 
 
-def tell_supervision_cases(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor) -> None:
+def tell_supervision_cases(
+    *, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Person
+) -> None:
     """When a supervised task is done, its supervision cases may close."""
     _close_supervision_of(instance, human_task)
 
