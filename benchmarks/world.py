@@ -33,7 +33,7 @@ def build() -> None:
     User = get_user_model()
     password = make_password("bench-only-not-a-login")
     departments = list(
-        Department.objects.filter(kind__in=[Department.Kind.APPROVAL, Department.Kind.INDUSTRY]).order_by(
+        Department.objects.approving().order_by(
             "code"
         )
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 from SpiffWorkflow.util.task import TaskState
 
+from casework.lifecycles.registration_push import pool
 from processes.models import ProcessDefinition
 from processes.serialization import dumps, loads, new_workflow, spec_for
 
@@ -20,7 +21,7 @@ DATA = {
     "registration_id": 0,
     "targets": ["510800-SP"],
     "registrar_department": "SCJG",
-    "pool_department": "POOL-510800",
+    "pool_department": pool.code("510800"),
     "claim_workdays": 5,
     "followup_workdays": 20,
     "pool_workdays": 5,

@@ -110,7 +110,7 @@ def generate(*, total: int, open_tasks: int) -> dict:
     rng = random.Random(4)
     cases = total // TASKS_PER_CASE
     departments = list(
-        Department.objects.filter(kind__in=[Department.Kind.APPROVAL, Department.Kind.INDUSTRY])
+        Department.objects.approving()
         .order_by("code")
         .values_list("code", "division_code")
     )

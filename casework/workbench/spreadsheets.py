@@ -1,11 +1,15 @@
-"""Reading uploaded .xlsx files: one sheet, a header row, then data rows."""
+"""Reading uploaded .xlsx files: one sheet, a header row, then data rows, and the row report
+every import returns (one line per data row, a damaged file reported where it broke)."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from casework.errors import DomainError
+
+Row = TypeVar("Row")
 
 
 def open_sheet(
@@ -43,3 +47,14 @@ def cell_text(row: tuple, index: dict[str, int], name: str) -> str:
 
 def is_blank(row: tuple | None) -> bool:
     return row is None or all(v in (None, "") for v in row)
+
+
+def row_report(import_rows: Callable[[list[Row]], None], damaged: Callable[[int, str], Row]) -> list[Row]:
+    """Run ``import_rows(report)``, which appends one entry per data row; a file that turns out
+    damaged mid-way (openpyxl reads lazily) ends the report with ``damaged(row number, reason)``."""
+    report: list[Row] = []
+    try:
+        import_rows(report)
+    except ValueError as exc:
+        report.append(damaged(len(report) + 2, f"文件内容损坏，其后各行未处理（{exc}）"))
+    return report

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from processes.api.errors import error_response
 from processes.business_calendar import CalendarNotCovered, deadline_at, parse_iso_date
 
 MAX_WORKDAYS = 3650
@@ -28,7 +29,7 @@ _INT = re.compile(r"[0-9]+")
 
 
 def _error(code: str, message: str, details: dict[str, str]) -> Response:
-    return Response({"error": {"code": code, "message": message, "details": details}}, status=400)
+    return error_response(400, code, message, details)
 
 
 _DEADLINE_RESPONSE = inline_serializer(

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from casework.organization.models import Sector
 from casework.organization.permissions import Person
-from casework.workbench.spreadsheets import cell_text, is_blank, open_sheet
+from casework.workbench.spreadsheets import cell_text, is_blank, open_sheet, row_report
 from processes.audit import record
 
 from .models import ApprovalItem
@@ -29,12 +29,10 @@ class CatalogueRow:
 def import_catalogue(*, content: bytes, actor: Person) -> list[CatalogueRow]:
     rows, index = open_sheet(content, columns=COLUMNS, required=COLUMNS[:4])
     sectors = {key: s for s in Sector.objects.all() for key in (s.code, s.name)}
-    results: list[CatalogueRow] = []
-    try:
-        _import_rows(rows, index, sectors, actor, results)
-    except ValueError as exc:  # openpyxl reads lazily: a damaged cell surfaces mid-way
-        results.append(CatalogueRow(len(results) + 2, "", "失败", f"文件内容损坏，其后各行未处理（{exc}）"))
-    return results
+    return row_report(
+        lambda report: _import_rows(rows, index, sectors, actor, report),
+        lambda number, reason: CatalogueRow(number, "", "失败", reason),
+    )
 
 
 def _import_rows(rows, index, sectors, actor: Person, results: list[CatalogueRow]) -> None:

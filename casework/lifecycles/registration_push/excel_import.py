@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from casework.organization.models import Department
-from casework.workbench.spreadsheets import cell_text, cell_value, is_blank, open_sheet
+from casework.workbench.spreadsheets import cell_text, cell_value, is_blank, open_sheet, row_report
 
 from .intake import Pusher
 from .models import Registration
@@ -92,12 +92,10 @@ def import_registrations(*, content: bytes, authority: Department, actor: Pusher
     a row's authority and area is the service's decision, reported as that row's error.
     """
     rows, index = open_sheet(content, columns=COLUMNS, required=COLUMNS[:5])
-    results: list[RowResult] = []
-    try:
-        _import_rows(rows, index, authority, actor, results)
-    except ValueError as exc:  # openpyxl reads lazily: a damaged cell surfaces mid-way
-        results.append(RowResult(len(results) + 2, "", "失败", f"文件内容损坏，其后各行未处理（{exc}）"))
-    return results
+    return row_report(
+        lambda report: _import_rows(rows, index, authority, actor, report),
+        lambda number, reason: RowResult(number, "", "失败", reason),
+    )
 
 
 LIMITS = {
