@@ -1,3 +1,5 @@
+"""Admin for the engine's tables (read-only) with the incident retry action; ReadOnlyAdmin for the domain's records too."""
+
 from django.contrib import admin, messages
 
 from . import (

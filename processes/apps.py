@@ -1,3 +1,5 @@
+"""The ``processes`` app: registers the ``<id:…>`` URL converter."""
+
 from django.apps import AppConfig
 
 

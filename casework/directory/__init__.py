@@ -1,0 +1,1 @@
+"""The enterprise directory (名录库): enterprises, credit-code checks, the directory service."""

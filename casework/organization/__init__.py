@@ -1,0 +1,1 @@
+"""Who works where: sectors, departments by level, posts; permissions; divisions; master data."""

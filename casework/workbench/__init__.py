@@ -1,0 +1,1 @@
+"""The workbench: inbox and task pages, task API, task forms, and what lifecycles add to it."""

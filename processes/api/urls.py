@@ -1,3 +1,5 @@
+"""Engine API routes: the calendar, deploy, instance actions, incident retry."""
+
 from django.urls import path
 
 from .calendar import DeadlineView
