@@ -32,11 +32,7 @@ def build() -> None:
     load_bundled_processes()
     User = get_user_model()
     password = make_password("bench-only-not-a-login")
-    departments = list(
-        Department.objects.approving().order_by(
-            "code"
-        )
-    )
+    departments = list(Department.objects.approving().order_by("code"))
     wanted = [
         (f"b_{d.code}_{i}", d, Role.OFFICER) for d in departments for i in range(OFFICERS_PER_DEPARTMENT)
     ]

@@ -109,11 +109,7 @@ def _drop_secondary_indexes(model) -> list[str]:
 def generate(*, total: int, open_tasks: int) -> dict:
     rng = random.Random(4)
     cases = total // TASKS_PER_CASE
-    departments = list(
-        Department.objects.approving()
-        .order_by("code")
-        .values_list("code", "division_code")
-    )
+    departments = list(Department.objects.approving().order_by("code").values_list("code", "division_code"))
     officers: dict[str, list[int]] = {}
     for code, user_id in Membership.objects.filter(
         role=Role.OFFICER, user__username__startswith="b_"
