@@ -15,7 +15,7 @@ from casework.lifecycles.supervision.models import Escalation
 from casework.workbench import selectors
 from processes import engine
 from processes.errors import InvalidTaskData, TaskNotOpen
-from processes.models import HumanTask, ProcessInstance
+from processes.models import AuditEvent, HumanTask, ProcessInstance
 
 from .conftest import local
 
@@ -318,3 +318,38 @@ def test_a_later_push_never_blanks_directory_facts(users):
         actor=SYSTEM,
     )
     assert Enterprise.objects.get(credit_code=code).address == "利州区某路 1 号"
+
+
+def test_a_return_its_repush_and_the_feedback_each_write_an_audit_row(users, officer):
+    sp = officer("510800-SP")
+    registration, _ = push(event_id="E-audit")
+    case = registration.instance
+    do(
+        open_task(instance=case, candidate_department="JYJ"),
+        users["officer_jy"],
+        {"claim_decision": "return", "return_reason": "非教育事项"},
+    )
+    confirm = open_task(instance=case, bpmn_id="confirm_department")
+    do(confirm, users["registrar"], {"department": "WJW"})
+    do(open_task(instance=case, candidate_department="510800-SP"), sp, {"claim_decision": "claim"})
+    do(
+        open_task(instance=case, bpmn_id="permit_feedback"),
+        sp,
+        {"permit_decision": "not_required"},
+    )
+
+    rows = {
+        event.action: (event.actor, event.human_task_id, event.payload)
+        for event in AuditEvent.objects.filter(instance=case)
+    }
+    assert rows["registration_returned"][0] == users["officer_jy"]
+    assert rows["registration_returned"][2] == {"department": "JYJ", "reason": "非教育事项"}
+    assert rows["return_awaits_confirmation"][1:] == (confirm.pk, {"department": "JYJ"})
+    assert rows["registration_repushed"][0] == users["registrar"]
+    assert rows["registration_repushed"][1:] == (confirm.pk, {"department": "WJW"})
+    assert rows["permit_fed_back"][0] == sp
+    assert rows["permit_fed_back"][2] == {
+        "department": "510800-SP",
+        "decision": "not_required",
+        "late": False,
+    }

@@ -215,12 +215,26 @@ def record_return(*, instance: ProcessInstance, human_task: HumanTask, data: dic
 
 def link_return_to_confirmation(*, instance: ProcessInstance, human_task: HumanTask, data: dict) -> None:
     """The confirmation step belongs to the branch whose department just returned the push."""
-    ReturnRecord.objects.filter(
-        registration__instance=instance,
-        department_code=data.get("department"),
-        confirm_task__isnull=True,
-        repushed_to="",
-    ).order_by("-returned_at", "-pk").update(confirm_task=human_task)
+    returned = (
+        ReturnRecord.objects.filter(
+            registration__instance=instance,
+            department_code=data.get("department"),
+            confirm_task__isnull=True,
+            repushed_to="",
+        )
+        .order_by("-returned_at", "-pk")
+        .first()
+    )
+    if returned is None:
+        return
+    returned.confirm_task = human_task
+    returned.save(update_fields=["confirm_task"])
+    record(
+        "return_awaits_confirmation",
+        instance=instance,
+        human_task=human_task,
+        department=returned.department_code,
+    )
 
 
 class InvalidRepush(DomainError):

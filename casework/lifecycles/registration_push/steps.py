@@ -62,6 +62,7 @@ extensions.register_audit_labels(
     {
         "registration_received": "收到登记推送",
         "registration_returned": "退回登记推送",
+        "return_awaits_confirmation": "退回待确认审批部门",
         "registration_repushed": "重新推送",
         "permit_fed_back": "许可审批反馈",
     },
