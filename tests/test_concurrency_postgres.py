@@ -136,7 +136,7 @@ def _pushes_meet_after_their_look_up(monkeypatch):
             super().__init__(items)
             both_looked.wait(timeout=10)
 
-    monkeypatch.setattr(registrations, "_Lookups", LookupsThenWait)
+    monkeypatch.setattr(registrations, "Lookups", LookupsThenWait)
 
 
 def _registration(**changes) -> dict:
