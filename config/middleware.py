@@ -59,7 +59,7 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
 
 
 class ChineseFirstLocaleMiddleware:
-    """Language: Simplified Chinese unless the user chose English (cookie), whatever the browser says."""
+    """Language: Simplified Chinese (settings.LANGUAGES), whatever the browser or a cookie says."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our static files
     "django_filters",
     "viewflow",
     "processes",
@@ -65,9 +66,13 @@ MIDDLEWARE = [
     # Its Turbo middleware is left out on purpose (VIEWFLOW AUTOREGISTER False below).
     "viewflow.middleware.SiteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Chinese 403/404/500 pages in the workbench frame, DEBUG on or off (config/error_pages.py).
+    "config.error_pages.FramedErrorPageMiddleware",
     # Database or broker down in a view: 503 + Retry-After (JSON for the API, a Chinese page).
     "config.middleware.ServiceUnavailableMiddleware",
 ]
+
+CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -118,7 +123,7 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文")]  # the pages are written in Chinese; there is no other language
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -147,6 +152,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "部门协同监管平台 API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from drf-spectacular-sidecar (our static files), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": STATIC_URL + "casework/favicon.ico",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would fetch it from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Celery -----------------------------------------------------------------------
@@ -215,6 +226,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # SpiffWorkflow logs every task state change at INFO.
-    "loggers": {"spiff": {"level": "WARNING"}},
+    "loggers": {
+        # Django gives its "django" logger a console handler of its own (with DEBUG on) and lets
+        # it propagate to the root one too: each line came out twice. The root prints it once.
+        "django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": True},
+        # SpiffWorkflow logs every task state change at INFO.
+        "spiff": {"level": "WARNING"},
+    },
 }

@@ -2,7 +2,10 @@
 and the workbench with every lifecycle's pages."""
 
 from django.contrib import admin
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from casework.workbench import api_urls as workbench_api
@@ -10,12 +13,28 @@ from casework.workbench.extensions import web_urls
 from casework.workbench.site import WorkbenchSite
 from casework.workbench.urls import WorkbenchApp
 
+# Chinese pages in the workbench frame (with DEBUG on too: config.error_pages.FramedErrorPageMiddleware).
+handler400 = "config.error_pages.bad_request"
+handler403 = "config.error_pages.permission_denied"
+handler404 = "config.error_pages.page_not_found"
+handler500 = "config.error_pages.server_error"
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """``/favicon.ico``, asked for by browsers on pages that link no icon (the admin, the API)."""
+    found = finders.find("casework/favicon.ico")
+    if not isinstance(found, str):
+        raise Http404("favicon")
+    return FileResponse(open(found, "rb"), content_type="image/x-icon")  # closed by Django
+
+
 site = WorkbenchSite(viewsets=[WorkbenchApp(urlpatterns=web_urls())])
 
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language: switch to English
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("processes.api.urls")),
     path("api/v1/", include(workbench_api.urlpatterns())),
