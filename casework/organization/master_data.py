@@ -1,6 +1,6 @@
-"""Seed master data: sectors, one province with two cities and their counties, the
-departments of the Guangyuan list (seed 003), then what lifecycles register (the
-后置审批事项目录 with scope keywords).
+"""Seed master data: sectors, the administrative areas (one province with two cities and their
+counties), the departments of the Guangyuan list (seed 003), then what lifecycles register
+(the 后置审批事项目录 with scope keywords).
 
 Idempotent: running it again updates names and keywords, never duplicates.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from .models import Department, Sector
+from .models import Department, Division, Sector
 
 # Seeders of master data kept by lifecycles (the 后置审批事项目录), run after departments.
 _seeders: list[Callable[[dict[str, Sector]], None]] = []
@@ -120,6 +120,23 @@ def _sectors_for(division: str, level: str) -> list[str]:
     return list(CITY_NAMES) if division == "510800" else SMALL_CITY_SECTORS
 
 
+def _parent_division(division: str, level: str) -> str | None:
+    if level == Department.Level.PROVINCE:
+        return None
+    return division[:2] + "0000" if level == Department.Level.CITY else division[:4] + "00"
+
+
+def seed_divisions() -> None:
+    """The areas of ``DIVISIONS`` with their superior area (province before its cities)."""
+    seeded: dict[str, Division] = {}
+    for code, name, level in DIVISIONS:
+        parent_code = _parent_division(code, level)
+        seeded[code], _ = Division.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "level": level, "parent": seeded.get(parent_code or "")},
+        )
+
+
 def department_code(division: str, sector: str) -> str:
     return LEGACY_CODES.get((division, sector), f"{division}-{sector}")
 
@@ -130,10 +147,11 @@ def seed_master_data() -> None:
     for code, name in SECTORS:
         sectors[code], _ = Sector.objects.update_or_create(code=code, defaults={"name": name})
     area_names = {code: name for code, name, _ in DIVISIONS}
+    seed_divisions()
     registrars: dict[str, Department] = {}
     by_area: dict[tuple[str, str], Department] = {}
     for division, area, level in DIVISIONS:
-        parent_division = division[:2] + "0000" if level == Department.Level.CITY else division[:4] + "00"
+        parent_division = _parent_division(division, level) or ""
         for sector in _sectors_for(division, level):
             suffix = CITY_NAMES[sector]
             if level == Department.Level.PROVINCE:

@@ -83,6 +83,25 @@ class Department(models.Model):
 APPROVING_KINDS = (Department.Kind.APPROVAL, Department.Kind.INDUSTRY)
 
 
+class Division(models.Model):
+    """An administrative area (行政区划): 四川省, 广元市, 利州区 … with its superior area."""
+
+    code = models.CharField("行政区划代码", max_length=6, unique=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.CharField("行政层级", max_length=10, choices=Department.Level.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级"
+    )
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Membership(models.Model):
     """An officer's post: which department they work for, in which role (岗位)."""
 
@@ -102,4 +121,4 @@ class Membership(models.Model):
         return f"{self.user} @ {self.department} ({self.get_role_display()})"
 
 
-__all__ = ["APPROVING_KINDS", "Department", "Membership", "Role", "Sector"]
+__all__ = ["APPROVING_KINDS", "Department", "Division", "Membership", "Role", "Sector"]

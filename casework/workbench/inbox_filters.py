@@ -63,7 +63,7 @@ class InboxFilterForm(forms.Form):
         area = self.fields["area"]
         assert isinstance(case_type, forms.ChoiceField) and isinstance(area, forms.ChoiceField)
         case_type.choices = [("", "全部"), *names.process_choices()]
-        area.choices = [("", "全部"), *((a, a) for a in names.area_codes())]
+        area.choices = [("", "全部"), *names.area_choices()]
 
     def clean_received_from(self):
         return _bounded(self.cleaned_data.get("received_from"))

@@ -91,7 +91,13 @@ def done_tasks(user: Person) -> QuerySet[HumanTask]:
 
 
 def visible_task(user: Person, task_id: int) -> HumanTask | None:
-    """A task the user may open: offered to their post, assigned to or completed by them."""
+    """A task the user may open: offered to their post, assigned to or completed by them, or
+    watched over by a case of theirs (read-only).
+
+    A case started on a task (its ``parent_task``, e.g. a 效能督办 case of an overdue task) lets
+    the people of its own tasks read that task, before and after they decide; claiming and
+    completing still need the task's post (the engine's authorizer).
+    """
     task = _base().select_related("instance").filter(pk=task_id).first()
     if task is None:
         return None
@@ -100,9 +106,16 @@ def visible_task(user: Person, task_id: int) -> HumanTask | None:
         or task.assignee_id == user.pk
         or task.completed_by_id == user.pk
         or getattr(user, "is_superuser", False)
+        or _watched_over_by(user, task)
     ):
         return task
     return None
+
+
+def _watched_over_by(user: Person, task: HumanTask) -> bool:
+    """Does a task of a case started on ``task`` belong to one of the user's posts or to them?"""
+    children = HumanTask.objects.filter(instance__parent_task=task)
+    return children.filter(task_scope(user) | Q(assignee=user) | Q(completed_by=user)).exists()
 
 
 def case_timeline(instance: ProcessInstance) -> QuerySet[AuditEvent]:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django import template
 
 from casework.organization.models import Role
+from casework.organization.permissions import posts
 
 from . import extensions, names
 
@@ -21,6 +22,24 @@ def case_type_name(key: str) -> str:
 @register.filter
 def department_name(code: str) -> str:
     return names.department_name(code)
+
+
+@register.filter
+def sector_name(code: str) -> str:
+    """职能类别名称: WJ → 卫生健康."""
+    return names.sector_name(code)
+
+
+@register.filter
+def area_name(code: str) -> str:
+    """行政区划名称: 510802 → 广元市利州区."""
+    return names.area_name(code)
+
+
+@register.filter
+def may_act_on(task, user) -> bool:
+    """Does the user hold the task's post (may claim and complete it), or only read it?"""
+    return (task.candidate_department, task.candidate_role) in posts(user)
 
 
 @register.filter

@@ -31,15 +31,26 @@ class ClaimOrReturnForm(TaskForm):
 
 
 class ConfirmDepartmentForm(TaskForm):
-    """人工确认审批部门: the registrar names the department to push to again."""
+    """人工确认审批部门: the registrar names the department to push to again.
 
-    department = forms.CharField(label="重新推送至审批部门", max_length=50, widget=forms.Select)
+    The list offers only what the rule allows (``selectors.repush_choices``), grouped by level;
+    typing in the box above it narrows it (``casework/select-filter.js``).
+    """
+
+    department = forms.CharField(
+        label="重新推送至审批部门",
+        max_length=50,
+        widget=forms.Select(attrs={"data-filter": "输入部门名称筛选，如：卫生、教育"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].widget.choices = [("", "请选择")] + [
-            (d.code, f"{d.name}（{d.code}）") for d in selectors.repush_choices()
-        ]
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for d in selectors.repush_choices(self.human_task):
+            groups.setdefault(d.get_level_display() or "其他", []).append((d.code, d.name))
+        widget = self.fields["department"].widget
+        assert isinstance(widget, forms.Select)
+        widget.choices = [("", "请选择"), *groups.items()]
 
     def clean_department(self) -> str:
         code = self.cleaned_data["department"].strip()

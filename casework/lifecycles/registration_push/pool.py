@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from casework.organization.models import APPROVING_KINDS, Role
+from casework.workbench import names
 
 PREFIX = "POOL-"
 
@@ -20,6 +21,12 @@ def division(candidate_department: str) -> str | None:
     if candidate_department.startswith(PREFIX):
         return candidate_department.removeprefix(PREFIX)
     return None
+
+
+def name(candidate_department: str) -> str | None:
+    """What people read for a pool: POOL-510800 → 公示认领池（广元市） (None for a real department)."""
+    area = division(candidate_department)
+    return f"公示认领池（{names.area_name(area)}）" if area else None
 
 
 def pool_posts(memberships: list[tuple[str, str, str, str]]) -> Iterable[tuple[str, str]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from casework.organization.master_data import register_master_data
 from casework.organization.permissions import is_process_admin, register_post_provider
-from casework.workbench import extensions
+from casework.workbench import extensions, names
 from casework.workbench.forms import register_task_form
 from processes import hooks
 
@@ -32,6 +32,7 @@ register_task_form(PROCESS, "pool_permit_feedback", PermitFeedbackForm)
 register_task_form(PROCESS, "claim_from_pool", ClaimFromPoolForm)
 
 register_post_provider(pool.pool_posts)
+names.register_department_name_provider(pool.name)
 register_master_data(seed_catalogue)
 extensions.register_task_notice(notices.announce_pool_item)
 

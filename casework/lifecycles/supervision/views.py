@@ -1,4 +1,4 @@
-"""督办台账: the supervisor's list of escalations."""
+"""督办台账: the supervisor's list of escalations, with filters."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from casework.organization.permissions import has_role
 from casework.workbench.selectors import PAGE_SIZE, counts
 
 from . import selectors
+from .filters import EscalationFilterForm
 
 
 class EscalationListView(LoginRequiredMixin, View):
@@ -21,9 +22,20 @@ class EscalationListView(LoginRequiredMixin, View):
     def get(self, request):
         if not has_role(request.user, "supervisor"):
             raise Http404("仅督办人员可以查看")
-        page = Paginator(selectors.escalations_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+        departments, levels = selectors.escalation_filter_choices(request.user)
+        filters = EscalationFilterForm(request.GET or None, departments=departments, levels=levels)
+        criteria = filters.criteria() if request.GET else {}
+        escalations = selectors.escalations_for(request.user, **criteria)
+        page = Paginator(escalations, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(
             request,
             "supervision/escalation_list.html",
-            {"page": page, "counts": counts(request.user), "now": timezone.now()},
+            {
+                "title": "效能督办",
+                "page": page,
+                "filters": filters,
+                "query": request.GET.copy(),
+                "counts": counts(request.user),
+                "now": timezone.now(),
+            },
         )
