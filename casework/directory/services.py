@@ -2,8 +2,9 @@
 
 The registrar's directory is the authority.  Some early pilot codes are legal although their
 check characters fail: a code the registrar pushes is accepted and flagged when only the check
-characters disagree; a failing code typed by anyone else is accepted only if the directory
-already holds it.
+characters disagree (the registrar's push confirms it first: ``pilot_code_problems`` says which
+codes need that); a failing code typed by anyone else is accepted only if the directory already
+holds it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ class InvalidEnterprise(DomainError):
 def _code_error(problems) -> InvalidEnterprise:
     messages = [p.message for p in problems]
     return InvalidEnterprise(f"统一社会信用代码有误：{messages[0]}", details={"credit_code": messages})
+
+
+def pilot_code_problems(credit_code: str) -> list[str]:
+    """Why a well-formed code would be taken only as an early pilot code: its check characters
+    disagree.  Empty for a valid code, and for one refused outright (wrong length, characters…)."""
+    check = check_credit_code(credit_code)
+    if check.ok or not check.structural_ok:
+        return []
+    return [p.message for p in check.problems]
 
 
 def resolve_credit_code(value: str) -> Enterprise:

@@ -39,6 +39,11 @@ class RegistrationIn(serializers.Serializer):
     )
     legal_representative = serializers.CharField(max_length=100, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    confirm_pilot_code = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="试点期代码，确认无误：统一社会信用代码校验位不符时必须为 true 才推送（记入审计）",
+    )
 
 
 class RegistrationOut(serializers.ModelSerializer):
@@ -73,14 +78,17 @@ def _item(v: dict) -> dict:
         "legal_representative": v.get("legal_representative", ""),
         "address": v.get("address", ""),
         "registration_number": v.get("registration_number", ""),
+        "confirm_pilot_code": v.get("confirm_pilot_code", False),
     }
 
 
 class RegistrationIntakeView(APIView):
     """201 with the new case and its routing; 200 with the first one if the event was seen.
 
-    The service refuses (403) a push for another authority or outside its area, and (409) an
-    event id already used with other content; the API's exception handler shapes the answer.
+    The service refuses (403) a push for another authority or outside its area, (409) an
+    event id already used with other content, and (400, ``unconfirmed_credit_code``) a credit
+    code whose check characters fail unless ``confirm_pilot_code`` is true; the API's exception
+    handler shapes the answer.
     """
 
     permission_classes = [IsRegistrar]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 
+from casework.errors import UserFacingError
 from casework.organization.models import Department
+from casework.workbench.dates import DateField, InvalidDate, parse_date
 from casework.workbench.spreadsheets import cell_text, cell_value, is_blank, open_sheet, row_report
 
-from .intake import Pusher
+from .intake import PILOT_CONFIRMATION, Pusher, UnconfirmedCreditCode, confirmed_pilot_code
 from .models import Registration
 from .services import receive_registrations
 
@@ -26,7 +29,10 @@ COLUMNS = [
     "住所",
     "登记机关代码",  # blank: the authority of the page
     "行政区划代码",  # blank: the authority's own area
+    "试点期代码确认",  # 是: the credit code's failing check characters are a pilot code's
 ]
+PILOT_COLUMN = "试点期代码确认"
+YES = frozenset({"是", "Y", "YES", "TRUE", "1", "√", "✓", "确认"})
 MAX_ROWS = 5000
 
 
@@ -41,7 +47,7 @@ class RegistrationForm(forms.Form):
     business_scope = forms.CharField(
         label="经营范围", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    registered_on = forms.DateField(label="登记日期", widget=forms.DateInput(attrs={"type": "date"}))
+    registered_on = DateField(label="登记日期")
     legal_representative = forms.CharField(label="法定代表人/经营者", max_length=100, required=False)
     address = forms.CharField(label="住所/经营场所", max_length=300, required=False)
     registration_authority = forms.CharField(label="登记机关", max_length=50, required=False)
@@ -52,11 +58,36 @@ class RegistrationForm(forms.Form):
         help_text="留空则为登记机关所在地",
         error_messages={"invalid": "应为 6 位数字"},
     )
+    confirm_pilot_code = forms.BooleanField(
+        label=PILOT_CONFIRMATION,
+        required=False,
+        help_text="仅当代码校验位不符、且确为登记机关早期核发的试点期代码时勾选；确认将记入审计",
+    )
 
     def __init__(self, *args, authorities: Sequence[Department] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["registration_authority"].widget = forms.Select(
             choices=[(d.code, d.name) for d in authorities]
+        )
+
+    def clean(self) -> dict[str, Any]:
+        """A code whose check characters fail is flagged here already (the service's rule), so
+        the registrar reads the warning and the confirmation box with any other field's error."""
+        data = super().clean() or {}
+        if data.get("credit_code"):
+            try:
+                confirmed_pilot_code(data)
+            except UnconfirmedCreditCode as exc:
+                for field, problems in exc.details.items():
+                    for problem in problems:
+                        self.add_error(field, problem)
+        return data
+
+    @property
+    def asks_pilot_confirmation(self) -> bool:
+        """Show the confirmation box: the code was flagged, or the registrar already ticked it."""
+        return self.is_bound and bool(
+            self.errors.get("confirm_pilot_code") or self["confirm_pilot_code"].value()
         )
 
 
@@ -72,17 +103,19 @@ class RowResult:
     detail: str
 
 
-def _cell_date(value) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
+def _cell_date(value) -> date | str:
+    """The 登记日期 cell's date (a date cell, or text as ``workbench.dates`` reads it), or why not."""
+    try:
+        parsed = parse_date(value)
+    except InvalidDate as exc:
+        return f"登记日期无效：{exc}"
+    return parsed if parsed is not None else "缺少登记日期"
+
+
+def _confirmed(value) -> bool:
+    if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+    return str(value or "").strip().upper() in YES
 
 
 def import_registrations(*, content: bytes, authority: Department, actor: Pusher) -> list[RowResult]:
@@ -159,9 +192,8 @@ def _row_item(values, index, authority) -> tuple[tuple[str, str] | None, dict]:
         return (cell("登记事件编号")[:100], "；".join(too_long)), {}
     event_id = cell("登记事件编号")
     registered_on = _cell_date(cell_value(values, index, "登记日期"))
-    if not event_id or registered_on is None:
-        reason = "缺少登记事件编号" if not event_id else "登记日期无效，应为日期或 YYYY-MM-DD"
-        return (event_id, reason), {}
+    if not event_id or not isinstance(registered_on, date):
+        return (event_id, "缺少登记事件编号" if not event_id else str(registered_on)), {}
     return None, {
         "event_id": event_id,
         "credit_code": cell("统一社会信用代码"),
@@ -172,6 +204,7 @@ def _row_item(values, index, authority) -> tuple[tuple[str, str] | None, dict]:
         "registered_on": registered_on,
         "legal_representative": cell("法定代表人"),
         "address": cell("住所"),
+        "confirm_pilot_code": _confirmed(cell_value(values, index, PILOT_COLUMN)),
     }
 
 
@@ -183,10 +216,20 @@ def _push_chunk(chunk: list[tuple[int, dict]], actor: Pusher, results: list[RowR
     )
     for (number, item), result in zip(chunk, received, strict=True):
         if result.error is not None:
-            results.append(RowResult(number, item["event_id"], "失败", result.error.message))
+            results.append(RowResult(number, item["event_id"], "失败", _reason(result.error)))
         else:
-            results.append(RowResult(number, item["event_id"], "新建" if result.created else "重复", ""))
+            assert result.registration is not None
+            warning = result.registration.enterprise.credit_code_warning
+            detail = f"试点期代码，已确认（{warning}）" if result.created and warning else ""
+            results.append(RowResult(number, item["event_id"], "新建" if result.created else "重复", detail))
     results.sort(key=lambda r: r.row)
+
+
+def _reason(error: UserFacingError) -> str:
+    """The service's refusal, with what to do in the sheet when it is an unconfirmed pilot code."""
+    if isinstance(error, UnconfirmedCreditCode):
+        return f"{error.message}；确认无误的，请在“{PILOT_COLUMN}”列填“是”后重新导入"
+    return error.message
 
 
 def manual_event_id() -> str:

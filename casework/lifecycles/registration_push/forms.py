@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from casework.workbench.dates import DateField
 from casework.workbench.forms import TaskForm
 
 from . import selectors, services
@@ -71,11 +72,11 @@ class PermitFeedbackForm(TaskForm):
         ("not_applied", "企业未申请"),
     ]
     permit_decision = forms.ChoiceField(label="审批结果", choices=DECISIONS)
-    decision_date = forms.DateField(label="决定日期", required=False)
+    decision_date = DateField(label="决定日期", required=False)
     permit_number = forms.CharField(label="许可文件编号", max_length=100, required=False)
     permit_name = forms.CharField(label="许可文件名称", max_length=200, required=False)
-    valid_from = forms.DateField(label="有效期自", required=False)
-    valid_to = forms.DateField(label="有效期至", required=False)
+    valid_from = DateField(label="有效期自", required=False)
+    valid_to = DateField(label="有效期至", required=False)
     permit_authority = forms.CharField(label="许可机关", max_length=200, required=False)
     permit_content = forms.CharField(label="许可内容", max_length=2000, required=False, widget=forms.Textarea)
 

@@ -1,5 +1,6 @@
 """What an incoming registration is checked against before its case starts: who pushes it,
-whether its event id was seen before (and said the same), its authority and area.
+whether its event id was seen before (and said the same), its authority and area, and whether
+a credit code whose check characters fail was confirmed as an early pilot code.
 
 ``services.receive_registrations`` runs these checks; they change nothing.
 """
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from casework.directory.services import pilot_code_problems
 from casework.errors import DomainError, Forbidden, UserFacingError
 from casework.organization.divisions import within
 from casework.organization.models import Department
@@ -28,6 +30,16 @@ class DuplicateEvent(DomainError):
 
     code = "event_conflict"
     status = 409
+
+
+class UnconfirmedCreditCode(DomainError):
+    """The credit code's check characters fail and nobody confirmed it as an early pilot code."""
+
+    code = "unconfirmed_credit_code"
+
+
+#: What the registrar confirms for such a code (the entry form's checkbox says the same).
+PILOT_CONFIRMATION = "试点期代码，确认无误"
 
 
 @dataclass
@@ -144,3 +156,23 @@ def validated(lookups: Lookups, item: dict) -> tuple[Department, str]:
         problem = f"行政区划 {division} 不在登记机关 {authority.name} 的辖区内"
         raise Forbidden(problem, details={"division_code": [problem]})
     return authority, division
+
+
+def confirmed_pilot_code(item: dict) -> list[str]:
+    """The check-character problems of a pilot code the push confirmed (empty for a valid code).
+
+    A code whose check characters fail is pushed only with ``confirm_pilot_code``: without it the
+    push is refused with UnconfirmedCreditCode (details on ``credit_code``), whoever pushes.
+    """
+    problems = pilot_code_problems(item["credit_code"])
+    if problems and not item.get("confirm_pilot_code"):
+        reason = "；".join(problems)
+        raise UnconfirmedCreditCode(
+            f"统一社会信用代码 {item['credit_code'].strip()} 未通过校验（{reason}）。"
+            f"如确为登记机关早期核发的试点期代码，须确认“{PILOT_CONFIRMATION}”后才能推送",
+            details={
+                "credit_code": [f"校验未通过：{reason}；请核对代码，确为试点期代码的须确认后推送"],
+                "confirm_pilot_code": [f"须确认“{PILOT_CONFIRMATION}”"],
+            },
+        )
+    return problems

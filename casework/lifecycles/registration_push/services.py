@@ -27,20 +27,41 @@ from processes.models import HumanTask, ProcessInstance
 
 from . import pool
 from .content import fingerprint
-from .intake import SYSTEM, Lookups, Pusher, Received, _System, authorize, seen_before, validated
+from .intake import (
+    SYSTEM,
+    Lookups,
+    Pusher,
+    Received,
+    UnconfirmedCreditCode,
+    _System,
+    authorize,
+    confirmed_pilot_code,
+    seen_before,
+    validated,
+)
 from .models import PermitFeedback, Registration, ReturnRecord
 from .routing import route_business_scope
 
 PROCESS = "registration_push"
 FEEDBACK_WORKDAYS = 7  # 许可决定之日起 7 个工作日内反馈
 
-__all__ = ["SYSTEM", "receive_registration", "receive_registrations"]
+__all__ = ["SYSTEM", "UnconfirmedCreditCode", "receive_registration", "receive_registrations"]
 
 
 def _push(
-    item: dict, authority: Department, division: str, *, source: str, actor: Person | None
+    item: dict,
+    authority: Department,
+    division: str,
+    *,
+    source: str,
+    actor: Person | None,
+    pilot_problems: list[str],
 ) -> Registration:
-    """Save the enterprise and the registration and start its case (inside the caller's savepoint)."""
+    """Save the enterprise and the registration and start its case (inside the caller's savepoint).
+
+    ``pilot_problems``: the check-character problems of a pilot code the push confirmed; the
+    confirmation is audited (who confirmed which code).
+    """
     routing = route_business_scope(business_scope=item["business_scope"], division_code=division)
     enterprise = register_enterprise(
         credit_code=item["credit_code"],
@@ -93,6 +114,15 @@ def _push(
         credit_code=enterprise.credit_code,
         targets=[t.department_code for t in routing.targets],
     )
+    if pilot_problems:
+        record(
+            "pilot_code_confirmed",
+            actor=actor,
+            instance=instance,
+            event_id=item["event_id"],
+            credit_code=enterprise.credit_code,
+            problems=pilot_problems,
+        )
     return registration
 
 
@@ -102,11 +132,14 @@ def _receive_one(lookups: Lookups, item: dict, *, source: str, actor: Pusher) ->
     if existing is not None:
         return Received(existing)
     authority, division = validated(lookups, item)
+    pilot_problems = confirmed_pilot_code(item)
     position = operation.mark()
     try:
         with transaction.atomic():
             person = None if isinstance(actor, _System) else actor
-            registration = _push(item, authority, division, source=source, actor=person)
+            registration = _push(
+                item, authority, division, source=source, actor=person, pilot_problems=pilot_problems
+            )
     except IntegrityError:  # a concurrent push of the same event won the race
         operation.discard_since(position)
         winner = (
@@ -159,6 +192,7 @@ def receive_registration(
     legal_representative: str = "",
     address: str = "",
     registration_number: str = "",
+    confirm_pilot_code: bool = False,
     actor: Pusher,
     source: str = Registration.Source.API,
 ) -> tuple[Registration, bool]:
@@ -166,9 +200,11 @@ def receive_registration(
 
     Returns (registration, created).  Raises Forbidden when ``actor`` may not push for that
     authority or the division lies outside its area, InvalidRegistration (or InvalidEnterprise)
-    with field details, or DuplicateEvent when the ``event_id`` was used with other content (by
-    normalized field: trimmed text, the credit code as the directory keeps it, an omitted
-    division as the authority's own); nothing is saved then.
+    with field details, UnconfirmedCreditCode when the credit code's check characters fail and
+    ``confirm_pilot_code`` does not confirm it as an early pilot code, or DuplicateEvent when
+    the ``event_id`` was used with other content (by normalized field: trimmed text, the credit
+    code as the directory keeps it, an omitted division as the authority's own); nothing is
+    saved then.
     """
     item = {
         "event_id": event_id,
@@ -181,6 +217,7 @@ def receive_registration(
         "legal_representative": legal_representative,
         "address": address,
         "registration_number": registration_number,
+        "confirm_pilot_code": confirm_pilot_code,
     }
     (result,) = receive_registrations([item], source=source, actor=actor)
     if result.error is not None:

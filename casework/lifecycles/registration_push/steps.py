@@ -53,6 +53,13 @@ extensions.register_menu_entry(
     order=50,
 )
 extensions.register_menu_entry(
+    "登记推送记录",
+    "workbench:registrations",
+    "history",
+    visible=lambda user, roles: "registrar" in roles,
+    order=51,
+)
+extensions.register_menu_entry(
     "审批事项目录",
     "workbench:catalogue",
     "list_alt",
@@ -62,6 +69,7 @@ extensions.register_menu_entry(
 extensions.register_audit_labels(
     {
         "registration_received": "收到登记推送",
+        "pilot_code_confirmed": "确认试点期代码",
         "registration_returned": "退回登记推送",
         "return_awaits_confirmation": "退回待确认审批部门",
         "registration_repushed": "重新推送",

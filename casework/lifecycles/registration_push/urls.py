@@ -3,9 +3,10 @@
 from django.urls import path
 
 from .api import RegistrationBatchIntakeView, RegistrationIntakeView
-from .views import CatalogueView, NoticePdfView, NoticeView, RegistrationEntryView
+from .views import CatalogueView, NoticePdfView, NoticeView, RegistrationEntryView, RegistrationListView
 
 web = [
+    path("registrations/", RegistrationListView.as_view(), name="registrations"),
     path("registrations/new/", RegistrationEntryView.as_view(), name="registration-entry"),
     path("catalogue/", CatalogueView.as_view(), name="catalogue"),
     path("registrations/<id:registration_id>/notice/", NoticeView.as_view(), name="notice"),

@@ -1,10 +1,12 @@
-"""双告知 pages: registration entry (one by hand or an Excel batch), the 告知书 (page and PDF),
-and the 后置审批事项目录 for process admins."""
+"""双告知 pages: registration entry (one by hand or an Excel batch), the registrar's 登记推送记录,
+the 告知书 (page and PDF), and the 后置审批事项目录 for process admins."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,6 +15,7 @@ from django.views import View
 from casework.errors import Forbidden, UserFacingError
 from casework.organization.models import Department
 from casework.organization.permissions import is_process_admin
+from casework.workbench.dates import DateField
 
 from . import selectors
 from .catalogue_import import COLUMNS as CATALOGUE_COLUMNS
@@ -42,6 +45,7 @@ class NoticeView(LoginRequiredMixin, View):
                 "registration": registration,
                 "text": notice_text(registration),
                 "lines": notice_lines(registration),
+                "can_enter": bool(selectors.registrar_departments(request.user)),
             },
         )
 
@@ -81,6 +85,7 @@ class RegistrationEntryView(LoginRequiredMixin, View):
                 "form": form or RegistrationForm(authorities=authorities),
                 "upload": upload or ImportForm(),
                 "results": results,
+                "summary": _summary(results, {"新建": "created", "重复": "duplicate", "失败": "failed"}),
                 "columns": COLUMNS,
             },
             status=status,
@@ -115,16 +120,28 @@ class RegistrationEntryView(LoginRequiredMixin, View):
                 registered_on=v["registered_on"],
                 legal_representative=v["legal_representative"],
                 address=v["address"],
+                confirm_pilot_code=v["confirm_pilot_code"],
                 source="form",
                 actor=request.user,
             )
         except UserFacingError as exc:
             _show_on_fields(form, exc)
             return self.get(request, form=form, status=403 if isinstance(exc, Forbidden) else 422)
+        pilot = "（试点期代码，已确认）" if created and registration.enterprise.credit_code_warning else ""
         messages.success(
-            request, f"已接收：{registration.enterprise.name}" + ("" if created else "（该事件已接收过）")
+            request,
+            f"已接收：{registration.enterprise.name}" + ("" if created else "（该事件已接收过）") + pilot,
         )
         return HttpResponseRedirect(reverse("workbench:notice", args=[registration.pk]))
+
+
+def _summary(results, keys: dict[str, str]) -> dict[str, int]:
+    """How many report rows had each outcome, under the template's names (新建 → created …)."""
+    counts = dict.fromkeys(keys.values(), 0)
+    for r in results or ():
+        if r.outcome in keys:
+            counts[keys[r.outcome]] += 1
+    return counts
 
 
 def _show_on_fields(form, exc: UserFacingError) -> None:
@@ -134,6 +151,51 @@ def _show_on_fields(form, exc: UserFacingError) -> None:
             form.add_error(field if field in form.fields else None, problem)
     if not form.errors:
         form.add_error(None, exc.message)
+
+
+class RegistrationSearchForm(forms.Form):
+    q = forms.CharField(label="搜索", required=False, max_length=100)
+    registered_from = DateField(label="登记日期自", required=False)
+    registered_to = DateField(label="至", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = "名称、信用代码或事件编号"
+
+
+PAGE_SIZE = 20
+
+
+class RegistrationListView(LoginRequiredMixin, View):
+    """登记推送记录: the registrar's past registrations, each with its status per pushed
+    department and its 告知书."""
+
+    def get(self, request):
+        search = RegistrationSearchForm(data=request.GET)
+        search.is_valid()  # a bad date shows its error and is left out of the search
+        v = search.cleaned_data
+        registrations = selectors.registrations_of(
+            request.user,
+            q=v.get("q") or "",
+            registered_from=v.get("registered_from"),
+            registered_to=v.get("registered_to"),
+        )
+        if registrations is None:
+            raise Http404("仅登记机关的登记人员可以查看登记推送记录")
+        page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
+        statuses = selectors.push_statuses(list(page.object_list))
+        return render(
+            request,
+            "registration_push/registration_list.html",
+            {
+                "title": "登记推送记录",
+                "search": search,
+                "page": page,
+                "rows": [(r, statuses[r.pk]) for r in page.object_list],
+                "query": request.GET.copy(),
+                "can_enter": bool(selectors.registrar_departments(request.user)),
+            },
+        )
 
 
 class CatalogueView(LoginRequiredMixin, View):
@@ -154,6 +216,7 @@ class CatalogueView(LoginRequiredMixin, View):
                 "items": selectors.catalogue_items(q),
                 "q": q,
                 "results": results,
+                "summary": _summary(results, {"新建": "created", "更新": "updated", "失败": "failed"}),
                 "error": error,
                 "columns": CATALOGUE_COLUMNS,
             },
