@@ -11,6 +11,12 @@ from .errors import UserFacingError
 from .models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, ProcessVersion
 
 
+@admin.display(description="编号", ordering="pk")
+def number(obj) -> int:
+    """The row's id as a column headed in Chinese (``"pk"`` would read "Pk")."""
+    return obj.pk
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
@@ -35,7 +41,7 @@ class ProcessVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(ProcessInstance)
 class ProcessInstanceAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "case_type", "business_key", "title", "status", "next_timer_at", "updated_at"]
+    list_display = [number, "case_type", "business_key", "title", "status", "next_timer_at", "updated_at"]
     list_filter = ["status", "case_type"]
     search_fields = ["business_key", "title"]
     exclude = ["state"]
@@ -44,7 +50,7 @@ class ProcessInstanceAdmin(ReadOnlyAdmin):
 @admin.register(HumanTask)
 class HumanTaskAdmin(ReadOnlyAdmin):
     list_display = [
-        "pk",
+        number,
         "name",
         "case_type",
         "candidate_department",
@@ -58,7 +64,16 @@ class HumanTaskAdmin(ReadOnlyAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "instance", "action", "task_bpmn_id", "status", "retries", "created_at", "message"]
+    list_display = [
+        number,
+        "instance",
+        "action",
+        "task_bpmn_id",
+        "status",
+        "retries",
+        "created_at",
+        "message",
+    ]
     list_filter = ["status", "action"]
     actions = ["retry"]
 

@@ -234,9 +234,75 @@ def test_api_docs_serve_swagger_ui_from_our_static_files(users):
         assert finders.find(url.removeprefix("/static/")), url
 
 
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_api_docs_render_swagger_ui_in_a_browser_without_outside_requests(
+    launch_chromium, live_server, users
+):
+    from playwright.sync_api import expect
+
+    from .browser_pages import _logged_in
+
+    page = _logged_in(launch_chromium(), live_server, "registrar", "/api/docs/")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("部门协同监管平台 API")
+    operations = page.locator(".swagger-ui .opblock")
+    expect(operations.first).to_be_visible()
+    assert operations.count() > 10
+    expect(
+        page.locator(".swagger-ui .opblock-summary-path", has_text="/api/v1/registrations").first
+    ).to_be_visible()
+    assert requested and [url for url in requested if outside(url)] == []
+
+
 # --- 3. small things ---------------------------------------------------------------------------
 
 LATIN = re.compile(r"[A-Za-z]")
+TERMS = re.compile(r"BPMN|XML|JSON|SpiffWorkflow|SHA-256|ID")  # names of formats, read as they are
+
+
+def english(label: str) -> bool:
+    return bool(LATIN.search(TERMS.sub("", label)))
+
+
+def test_admin_column_headers_and_filter_titles_are_chinese(users):
+    from django.contrib import admin
+    from django.contrib.admin.utils import label_for_field
+
+    client = Client()
+    client.force_login(users["admin"])
+    found = []
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in ("processes", "casework", "notifications"):
+            continue
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        headers = [
+            str(label_for_field(name, model, model_admin))
+            for name in model_admin.get_list_display(response.wsgi_request)
+            if name != "action_checkbox"
+        ]
+        titles = re.findall(r'data-filter-title="([^"]*)"', page)
+        found += [f"{url} 列 {h.strip()}" for h in headers if english(h)]
+        found += [f"{url} 筛选 以 {t}" for t in titles if english(t)]
+    assert found == []
+
+
+def test_admin_detail_labels_of_the_engine_records_are_chinese(users, wjw_task):
+    """The read-only detail pages of the engine's records name their fields in Chinese."""
+    from processes.models import AuditEvent, HumanTask, Incident, ProcessInstance, ProcessVersion
+
+    found = [
+        f"{model.__name__}.{field.name}: {field.verbose_name}"
+        for model in (ProcessVersion, ProcessInstance, HumanTask, Incident, AuditEvent)
+        for field in model._meta.get_fields()
+        if field.concrete and not field.auto_created and english(str(field.verbose_name))
+    ]
+    assert found == []
 
 
 def test_a_log_line_is_printed_once(tmp_path):

@@ -8,14 +8,29 @@ class AuditEvent(models.Model):
     """Who did what to which case, and when.  Rows are never updated or deleted."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="操作人",
     )
     action = models.CharField("操作", max_length=60, db_index=True)
     instance = models.ForeignKey(
-        "processes.ProcessInstance", null=True, blank=True, on_delete=models.PROTECT, related_name="audit"
+        "processes.ProcessInstance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit",
+        verbose_name="流程实例",
     )
     human_task = models.ForeignKey(
-        "processes.HumanTask", null=True, blank=True, on_delete=models.PROTECT, related_name="audit"
+        "processes.HumanTask",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit",
+        verbose_name="人工任务",
     )
     payload = models.JSONField("详情", default=dict, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)

@@ -25,13 +25,20 @@ class ProcessDefinition(models.Model):
 class ProcessVersion(models.Model):
     """An immutable deployed version of a definition."""
 
-    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="versions")
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="versions", verbose_name="流程定义"
+    )
     version = models.PositiveIntegerField("版本号")
     bpmn_xml = models.TextField("BPMN XML")
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField("SHA-256 摘要", max_length=64, db_index=True)
     source_name = models.CharField("来源文件", max_length=255, blank=True)
     deployed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="部署人",
     )
     deployed_at = models.DateTimeField("部署时间", auto_now_add=True)
     is_active = models.BooleanField("当前版本", default=False)

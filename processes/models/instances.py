@@ -19,7 +19,10 @@ class ProcessInstance(models.Model):
         TERMINATED = "terminated", "已终止"
 
     process_version = models.ForeignKey(
-        "processes.ProcessVersion", on_delete=models.PROTECT, related_name="instances"
+        "processes.ProcessVersion",
+        on_delete=models.PROTECT,
+        related_name="instances",
+        verbose_name="流程版本",
     )
     case_type = models.CharField("案件类型", max_length=100, db_index=True)
     business_key = models.CharField("业务编号", max_length=200, blank=True, db_index=True)
@@ -40,11 +43,16 @@ class ProcessInstance(models.Model):
         verbose_name="关联任务",
     )
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="发起人",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "流程实例"
@@ -64,16 +72,20 @@ class Incident(models.Model):
         OPEN = "open", "待处理"
         RESOLVED = "resolved", "已解决"
 
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="incidents")
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="incidents", verbose_name="流程实例"
+    )
     action = models.CharField("失败的操作", max_length=50)
     action_args = models.JSONField("操作参数", default=dict, blank=True)
     task_bpmn_id = models.CharField("BPMN 元素", max_length=200, blank=True)
     message = models.TextField("错误信息")
-    traceback = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
-    retries = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    traceback = models.TextField("错误堆栈", blank=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    retries = models.PositiveIntegerField("重试次数", default=0)
+    created_at = models.DateTimeField("发生时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("解决时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "流程异常"

@@ -13,7 +13,10 @@ class HumanTask(models.Model):
         CANCELLED = "cancelled", "已取消"
 
     instance = models.ForeignKey(
-        "processes.ProcessInstance", on_delete=models.CASCADE, related_name="human_tasks"
+        "processes.ProcessInstance",
+        on_delete=models.CASCADE,
+        related_name="human_tasks",
+        verbose_name="流程实例",
     )
     task_uuid = models.UUIDField("SpiffWorkflow 任务 ID", unique=True)
     bpmn_id = models.CharField("BPMN 任务 ID", max_length=200)
@@ -38,7 +41,12 @@ class HumanTask(models.Model):
     claimed_at = models.DateTimeField("认领时间", null=True, blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="办结人",
     )
     due_at = models.DateTimeField("办理时限", null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField("督办级别", default=0)
