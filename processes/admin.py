@@ -12,9 +12,9 @@ from .models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessI
 
 
 @admin.display(description="编号", ordering="pk")
-def number(obj) -> int:
+def number(obj) -> str:
     """The row's id as a column headed in Chinese (``"pk"`` would read "Pk")."""
-    return obj.pk
+    return str(obj.pk)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
