@@ -9,7 +9,9 @@
   message payloads and correlation expressions, conditional events, service parameters,
   script tasks, pre- and post-scripts, ad hoc completion conditions);
 * every human task names its candidate department (see ``candidate_of``) and a role the
-  domain registered (``processes.hooks.register_candidate_roles``).
+  domain registered (``processes.hooks.register_candidate_roles``);
+* a human task's ``keep_assignee`` property, if present, is ``true`` or ``false`` (see
+  ``keeps_assignee``).
 
 It returns ``(ParsedBpmn, [])`` or ``(None, problems)``: never a spec with problems.
 """
@@ -40,9 +42,11 @@ __all__ = [
     "CANDIDATE_DEPARTMENT_PROPERTY",
     "CANDIDATE_ROLE_PROPERTY",
     "DEFAULT_ROLE",
+    "KEEP_ASSIGNEE_PROPERTY",
     "ParsedBpmn",
     "Problem",
     "candidate_of",
+    "keeps_assignee",
     "validate_bpmn",
 ]
 
@@ -52,6 +56,8 @@ NSMAP = {"bpmn": BPMN_NS}
 CANDIDATE_DEPARTMENT_PROPERTY = "candidate_department"
 CANDIDATE_ROLE_PROPERTY = "candidate_role"
 DEFAULT_ROLE = "officer"
+KEEP_ASSIGNEE_PROPERTY = "keep_assignee"
+_KEEP_ASSIGNEE_VALUES = {"true": True, "false": False}
 
 _CONDITIONAL_SOURCES = {f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"}
 
@@ -90,6 +96,18 @@ def candidate_of(task_spec: Any) -> tuple[str | None, str | None, str]:
     lane = _clean(getattr(task_spec, "lane", None))
     role = _clean(properties.get(CANDIDATE_ROLE_PROPERTY)) or DEFAULT_ROLE
     return department, lane, role
+
+
+def keeps_assignee(task_spec: Any) -> bool:
+    """Whether the ``keep_assignee`` property of a human task is ``true``.
+
+    The officer whose completion makes the task ready keeps it (assigned, no second claim) when
+    they hold the post it is offered to; see ``processes.engine.core.sync_tasks``.  Deploy
+    refuses any value but ``true`` / ``false``; an absent property means ``false``.
+    """
+    extensions = getattr(task_spec, "extensions", None) or {}
+    properties = extensions.get("properties") or {}
+    return _KEEP_ASSIGNEE_VALUES.get(_clean(properties.get(KEEP_ASSIGNEE_PROPERTY)) or "", False)
 
 
 def _clean(value: Any) -> str | None:
@@ -414,6 +432,16 @@ def _check_candidate(task_spec: Any, element_id: str, label: str, functions: fro
     if role not in roles:
         allowed = "、".join(roles)
         problems.append(Problem(element_id, f"{kind}“{label}”的候选角色“{role}”无效（可选：{allowed}）"))
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+    if KEEP_ASSIGNEE_PROPERTY in properties:
+        value = properties[KEEP_ASSIGNEE_PROPERTY]
+        if not isinstance(value, str) or value.strip() not in _KEEP_ASSIGNEE_VALUES:
+            problems.append(
+                Problem(
+                    element_id,
+                    f"{kind}“{label}”的 keep_assignee 属性值“{value}”无效（只能是 true 或 false）",
+                )
+            )
     return problems
 
 

@@ -126,17 +126,21 @@ def _data_for(task) -> dict:
 
 
 def claim(bpmn_id: str = "") -> dict:
-    """Claim the oldest open, unclaimed task (of ``bpmn_id`` if given) for a member of its post."""
+    """Claim the oldest open task (of ``bpmn_id`` if given) for a member of its post.
+
+    A task born assigned (``keep_assignee``: its holder completed the step before it) needs no claim.
+    """
     from processes import engine
     from processes.models import HumanTask
 
-    tasks = HumanTask.objects.filter(state=HumanTask.State.OPEN, assignee__isnull=True).order_by("pk")
+    tasks = HumanTask.objects.filter(state=HumanTask.State.OPEN).order_by("pk")
     if bpmn_id:
         tasks = tasks.filter(bpmn_id=bpmn_id)
     task = tasks.first()
     if task is None:
         return {"claimed": None}
-    engine.claim_task(task_id=task.pk, user=_actor_for(task))
+    if task.assignee_id is None:
+        engine.claim_task(task_id=task.pk, user=_actor_for(task))
     return {"claimed": task.pk}
 
 

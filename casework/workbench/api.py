@@ -107,4 +107,9 @@ class TaskActionView(APIView):
             if not isinstance(data, dict):
                 return error_response(400, "invalid_parameter", "data 必须是对象", {"data": "应为 JSON 对象"})
             task = engine.complete_task(task_id=task.pk, user=request.user, data=data)
+            next_task = getattr(task, "next_task", None)
+            # The case's next task this user kept (keep_assignee), to open without a second claim.
+            return Response(
+                {**HumanTaskSerializer(task).data, "next_task": next_task.pk if next_task else None}
+            )
         return Response(HumanTaskSerializer(task).data)

@@ -132,10 +132,14 @@ class TaskActionView(LoginRequiredMixin, View):
                 messages.error(request, "提交内容有误，请按提示修改")
                 return TaskDetailView().get(request, task.pk, form=form, status=422)
         try:
-            engine.complete_task(task_id=task.pk, user=request.user, data=data)
+            done = engine.complete_task(task_id=task.pk, user=request.user, data=data)
         except StepFailed as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("workbench:task", args=[task.pk]))
+        next_task = getattr(done, "next_task", None)
+        if next_task is not None:  # the case's next step stays with this officer: go straight on
+            messages.success(request, f"已办结：{task.name}。下一步“{next_task.name}”已由您办理，请继续")
+            return HttpResponseRedirect(reverse("workbench:task", args=[next_task.pk]))
         messages.success(request, f"已办结：{task.name}")
         return HttpResponseRedirect(reverse("workbench:mine"))
 

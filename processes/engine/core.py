@@ -32,7 +32,13 @@ from ..errors import (
 from ..models import HumanTask, Incident, ProcessInstance, ProcessMessage
 from ..serialization import dumps, loads, spec_for
 from . import loops
-from .projection import candidate_for, next_timer_at, ready_human_tasks, task_due_at
+from .projection import (
+    candidate_for,
+    keeps_assignee_of_previous,
+    next_timer_at,
+    ready_human_tasks,
+    task_due_at,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User  # User: the AUTH_USER_MODEL the stubs see
@@ -131,8 +137,15 @@ def save_state(instance: ProcessInstance, wf) -> None:
     instance.version += 1
 
 
-def sync_tasks(instance: ProcessInstance, wf) -> list[tuple[HumanTask, dict]]:
-    """Project READY manual tasks into HumanTask rows; cancel rows no longer ready."""
+def sync_tasks(
+    instance: ProcessInstance, wf, *, completed: HumanTask | None = None, actor: Actor = None
+) -> list[tuple[HumanTask, dict]]:
+    """Project READY manual tasks into HumanTask rows; cancel rows no longer ready.
+
+    ``completed`` is the task whose completion by ``actor`` this step is: a new task whose
+    ``keep_assignee`` property is true stays with that person (assigned, ``claimed_at`` set, see
+    ``_kept_by``) instead of going back to the department's queue.
+    """
     fresh = getattr(instance, "_fresh", False)  # just inserted: it cannot have task rows yet
     setattr(instance, "_fresh", False)  # noqa: B010
     open_rows = (
@@ -145,7 +158,7 @@ def sync_tasks(instance: ProcessInstance, wf) -> list[tuple[HumanTask, dict]]:
         if open_rows.pop(task.id, None) is not None:
             continue
         department, role = candidate_for(wf, task)
-        row = HumanTask.objects.create(
+        row = HumanTask(
             instance=instance,
             task_uuid=task.id,
             bpmn_id=task.task_spec.bpmn_id,
@@ -159,6 +172,11 @@ def sync_tasks(instance: ProcessInstance, wf) -> list[tuple[HumanTask, dict]]:
             candidate_role=role,
             due_at=task_due_at(task),
         )
+        if completed is not None and keeps_assignee_of_previous(task):
+            keeper = _kept_by(row, completed, actor)
+            if keeper is not None:
+                row.assignee, row.claimed_at = keeper, timezone.now()
+        row.save(force_insert=True)
         created.append((row, dict(task.data)))
     for row in open_rows.values():
         row.state = HumanTask.State.CANCELLED
@@ -167,6 +185,26 @@ def sync_tasks(instance: ProcessInstance, wf) -> list[tuple[HumanTask, dict]]:
         record("task_cancelled", instance=instance, human_task=row)
         hooks.run_task_cancelled(instance, row)
     return created
+
+
+def _kept_by(row: HumanTask, completed: HumanTask, actor: Actor) -> User | None:
+    """The person who keeps a new ``keep_assignee`` task: who completed ``completed``, if they may.
+
+    Only a signed-in person who completed the case's task offered to the same role, and who
+    still holds the post (department and role) the new task is offered to — the domain's
+    authorizer decides, as for a claim.  Anyone else leaves the task to the department's queue.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.pk is None:
+        return None
+    if completed.completed_by_id != actor.pk or completed.instance_id != row.instance_id:
+        return None
+    if completed.candidate_role != row.candidate_role:
+        return None
+    try:
+        hooks.authorize(actor, row, "claim")
+    except UserFacingError:
+        return None
+    return actor  # type: ignore[return-value]  # an authenticated actor is a User
 
 
 def route_messages(instance: ProcessInstance, events: list) -> None:
@@ -193,13 +231,15 @@ def advance(
     step: Step,
     actor: Actor = None,
     incident: Incident | None = None,
+    completed: HumanTask | None = None,
 ) -> Incident | None:
     """Apply ``step``, run to the next wait state and persist; on failure record an Incident.
 
     Must be called inside a transaction that holds the instance row lock.  Returns the
     incident (new or updated) if the step failed, else None.  Refusals a user should see
     (``UserFacingError``: the engine's ``EngineError`` or the domain's own, e.g. invalid data)
-    propagate unchanged.
+    propagate unchanged.  ``completed`` is the task the step completes (by ``actor``): the new
+    tasks ``actor`` keeps (``keep_assignee``) are left in ``completed.next_tasks``.
     """
     position = operation.mark()
     try:
@@ -211,10 +251,22 @@ def advance(
             wf.do_engine_steps()
             events = wf.get_events()  # taken out before saving, so a saved case never re-throws them
             save_state(instance, wf)
-            created = sync_tasks(instance, wf)
+            created = sync_tasks(instance, wf, completed=completed, actor=actor)
+            kept = []
             for row, data in created:
                 record("task_created", instance=instance, human_task=row, department=row.candidate_department)
+                if completed is not None and row.assignee_id is not None:  # kept by who completed it
+                    kept.append(row)
+                    record(
+                        "task_claimed",
+                        actor=actor,
+                        instance=instance,
+                        human_task=row,
+                        kept_after=completed.pk,
+                    )
                 hooks.run_task_created(instance, row, data)
+            if completed is not None:
+                setattr(completed, "next_tasks", kept)  # noqa: B010
             route_messages(instance, events)
             if wf.completed:
                 record("instance_completed", instance=instance)

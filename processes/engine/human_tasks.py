@@ -70,7 +70,11 @@ def release_task(*, task_id: int, user: User) -> HumanTask:
 
 
 def complete_task(*, task_id: int, user: User, data: dict | None = None) -> HumanTask:
-    """办结: validate the form, complete the task and run the case on to its next wait state."""
+    """办结: validate the form, complete the task and run the case on to its next wait state.
+
+    The returned row's ``next_task`` is the case's new task that ``user`` kept (a
+    ``keep_assignee`` task offered to their post: assigned to them, no second claim), else None.
+    """
     row = HumanTask.objects.select_related("instance").defer("instance__state").get(pk=task_id)
     if row.state != HumanTask.State.OPEN:
         raise TaskNotOpen("任务已办结或已取消")
@@ -85,6 +89,8 @@ def complete_task(*, task_id: int, user: User, data: dict | None = None) -> Huma
         incident, done = complete_locked(instance, task_id=task_id, user=user, cleaned=cleaned, row=row)
     fail(incident)
     done.instance = instance
+    kept = getattr(done, "next_tasks", None) or []
+    setattr(done, "next_task", kept[0] if kept else None)  # noqa: B010
     return done
 
 
@@ -139,7 +145,16 @@ def complete_locked(
 
     args = {"task_id": task_id, "user_id": user.pk, "data": cleaned}
     had_incident = incident is not None or instance.status == ProcessInstance.Status.INCIDENT
-    failed = advance(instance, wf, action="complete", args=args, step=step, actor=user, incident=incident)
+    failed = advance(
+        instance,
+        wf,
+        action="complete",
+        args=args,
+        step=step,
+        actor=user,
+        incident=incident,
+        completed=task_row,
+    )
     if failed is None and had_incident:
         # Earlier failed attempts at this same completion are moot now that it went through.
         stale = instance.incidents.filter(

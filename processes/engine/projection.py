@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from ..bpmn_validation import candidate_of
+from ..bpmn_validation import candidate_of, keeps_assignee
 
 
 def _parse_due(value) -> datetime | None:
@@ -80,6 +80,11 @@ def task_due_at(task) -> datetime | None:
 
 def ready_human_tasks(wf: BpmnWorkflow) -> list:
     return wf.get_tasks(state=TaskState.READY, manual=True)
+
+
+def keeps_assignee_of_previous(task) -> bool:
+    """Whether a ready task stays with who completed the task before it (``keep_assignee``)."""
+    return keeps_assignee(task.task_spec)
 
 
 def candidate_for(wf: BpmnWorkflow, task) -> tuple[str, str]:

@@ -96,6 +96,7 @@ def _push(
             "claim_workdays": settings.PUSH_CLAIM_WORKDAYS,
             "followup_workdays": settings.PUSH_FOLLOWUP_WORKDAYS,
             "pool_workdays": settings.PUSH_POOL_WORKDAYS,
+            "confirm_workdays": settings.PUSH_CONFIRM_WORKDAYS,
             "received_at": timezone.now(),
         },
         business_key=f"SGZ-{item['event_id']}",

@@ -50,6 +50,7 @@ def escalate_task(task: HumanTask) -> ProcessInstance | None:
             "overdue_since": task.due_at.isoformat() if task.due_at else "",
             "supervision_department": settings.SUPERVISION_DEPARTMENT,
             "escalation_level": 1,
+            "decide_workdays": settings.SUPERVISION_DECIDE_WORKDAYS,
         },
         business_key=f"XNDB-{task.pk}",
         title=f"效能督办：{task.case_title} · {task.name}",
@@ -102,6 +103,38 @@ def record_escalation(*, instance: ProcessInstance, human_task: HumanTask, data:
         link=task_link(supervised.pk),
         dedupe_key=f"escalated-{supervised.pk}-{level}",
     )
+
+
+def report_overdue_supervision(*, message: Any, instance: ProcessInstance) -> None:
+    """The supervise step passed its deadline undecided: every supervisor of the department hears.
+
+    The boundary timer is non-interrupting: the task stays with whoever holds it, shows as
+    overdue in the inbox, and the case timeline gets a ``supervision_overdue`` row.
+    """
+    now = timezone.now()
+    late = instance.human_tasks.filter(state=HumanTask.State.OPEN, bpmn_id="supervise", due_at__lte=now)
+    for task in late.select_related("assignee").order_by("pk"):
+        who = (task.assignee.get_full_name() or task.assignee.get_username()) if task.assignee else ""
+        record(
+            "supervision_overdue",
+            instance=instance,
+            human_task=task,
+            due_at=task.due_at.isoformat() if task.due_at else None,
+            assignee=task.assignee.get_username() if task.assignee else None,
+        )
+        notify_department(
+            department_code=task.candidate_department,
+            role=task.candidate_role,
+            kind="escalation",
+            title=f"效能督办处理超期：{task.case_title}",
+            body=(
+                f"督办任务“{task.name}”已超过处理时限"
+                f"（{timezone.localtime(task.due_at):%Y-%m-%d}），仍未作出督办、免责或认定效能问题的决定，"
+                f"{'办理人：' + who if who else '尚无人认领'}。"
+            ),
+            link=task_link(task.pk),
+            dedupe_key=f"supervise-overdue-{task.pk}",
+        )
 
 
 def apply_decision(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Person) -> None:

@@ -19,6 +19,7 @@ from .views import EscalationListView
 PROCESS = services.SUPERVISION_PROCESS
 
 hooks.register_message_handler("efficiency_supervision")(services.open_supervision_cases)
+hooks.register_message_handler("supervision_overdue")(services.report_overdue_supervision)
 hooks.on_task_created(PROCESS, "supervise")(services.record_escalation)
 hooks.on_task_completed(PROCESS, "supervise")(services.apply_decision)
 hooks.on_task_completed()(services.tell_supervision_cases)
@@ -49,6 +50,7 @@ extensions.register_audit_labels(
         "task_escalated": "超期转效能督办",
         "supervision_decided": "督办处理",
         "escalation_skipped": "督办升级跳过",
+        "supervision_overdue": "督办处理超期",
     },
     decisions={"urge": "督办", "excuse": "免责", "violation": "认定效能问题"},
 )
