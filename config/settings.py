@@ -228,12 +228,24 @@ PUSH_CONFIRM_WORKDAYS = int(os.environ.get("PUSH_CONFIRM_WORKDAYS", "3"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Django gives its "django" logger a console handler of its own (with DEBUG on) and lets
         # it propagate to the root one too: each line came out twice. The root prints it once.
         "django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": True},
+        # Naming "django" resets its children: runserver's request lines keep Django's own format.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # SpiffWorkflow logs every task state change at INFO.
         "spiff": {"level": "WARNING"},
     },

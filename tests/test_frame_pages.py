@@ -311,7 +311,8 @@ def test_a_log_line_is_printed_once(tmp_path):
         "import logging, django; django.setup();"
         "logging.getLogger('django.request').warning('Not Found: /probe/');"
         "logging.getLogger('processes.engine').warning('engine probe');"
-        "logging.getLogger('celery.app.trace').warning('celery probe')"
+        "logging.getLogger('celery.app.trace').warning('celery probe');"
+        "logging.getLogger('django.server').info('\"GET /probe/ HTTP/1.1\" 200 0')"
     )
     env = {
         **os.environ,
@@ -326,6 +327,9 @@ def test_a_log_line_is_printed_once(tmp_path):
     output = done.stdout + done.stderr
     assert output.count("Not Found: /probe/") == 1, output
     assert output.count("engine probe") == 1 and output.count("celery probe") == 1, output
+    # runserver's request lines, once, with their time as Django prints them.
+    assert output.count('"GET /probe/ HTTP/1.1" 200 0') == 1, output
+    assert re.search(r"^\[.+\] \"GET /probe/ HTTP/1.1\" 200 0$", output, re.M), output
 
 
 def test_favicon_is_served_and_linked(users):
