@@ -10,6 +10,11 @@ from . import (
 from .errors import UserFacingError
 from .models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, ProcessVersion
 
+# The admin's own title bar and browser tab ("Django 管理" otherwise).
+admin.site.site_header = "部门协同监管平台 · 后台管理"
+admin.site.site_title = "部门协同监管平台后台"
+admin.site.index_title = "后台管理"
+
 
 @admin.display(description="编号", ordering="pk")
 def number(obj) -> str:

@@ -287,6 +287,7 @@ def test_admin_column_headers_and_filter_titles_are_chinese(users):
             if name != "action_checkbox"
         ]
         titles = re.findall(r'data-filter-title="([^"]*)"', page)
+        assert "Django" not in page, url
         found += [f"{url} 列 {h.strip()}" for h in headers if english(h)]
         found += [f"{url} 筛选 以 {t}" for t in titles if english(t)]
     assert found == []
