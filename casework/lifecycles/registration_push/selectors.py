@@ -132,8 +132,8 @@ _OFFICER_STEPS = {
 
 
 def _place(code: str) -> str:
-    area = pool.division(code)
-    return f"公示认领池（{area}）" if area else department_name(code)
+    """The department's name; a claim pool is named by ``pool.name`` (公示认领池（广元市）)."""
+    return pool.name(code) or department_name(code)
 
 
 def push_statuses(registrations: Sequence[Registration]) -> dict[int, list[PushStatus]]:
