@@ -197,7 +197,7 @@ PAGE_ROUTES = [
     ("/workbench/catalogue/", "admin", "q", "食品"),
     ("/notifications/", "officer_wj", "page", "1"),
     ("/accounts/login/", None, "next", "/workbench/mine/"),
-    ("/i18n/setlang/", None, "next", "/workbench/mine/"),
+    ("/workbench/registrations/", "registrar", "q", "广元"),
 ]
 
 

@@ -64,6 +64,9 @@ def test_search_by_name_or_code_and_filter_by_type(inbox, users, client):
             "广元市康健口腔诊所有限公司",
             "广元市百姓大药房有限公司",
         ]
+        # Typed the Chinese way or with slashes, the same filter.
+        for typed in ("2025年11月5日", "2025/11/05"):
+            assert rows(client, received_from=typed) == rows(client, received_from="2025-11-05")
 
 
 # Five WJW cases, created in this order (so this is also their id order): received at, working days.

@@ -12,6 +12,7 @@ from django.utils import timezone
 from processes.models import HumanTask
 
 from . import names
+from .dates import DateField
 
 SORTS = {
     "received": ("created_at", "pk"),
@@ -42,10 +43,8 @@ class InboxFilterForm(forms.Form):
         choices=[("", "全部"), ("overdue", "已超期"), ("soon", f"{SOON_DAYS} 日内到期"), ("ok", "未到期")],
     )
     area = forms.ChoiceField(label="行政区划", required=False)
-    received_from = forms.DateField(
-        label="接收日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    received_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_from = DateField(label="接收日期自", required=False)
+    received_to = DateField(label="至", required=False)
     sort = forms.ChoiceField(
         label="排序",
         required=False,
