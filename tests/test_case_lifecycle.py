@@ -74,8 +74,9 @@ def test_released_task_returns_to_the_queue(start_case, users):
 
 def test_other_department_cannot_claim(start_case, users):
     task = HumanTask.objects.get(instance=start_case(department="WJW"))
-    with pytest.raises(NotAllowed, match="没有办理该任务的权限"):
+    with pytest.raises(NotAllowed, match="没有办理该任务的权限") as refused:
         engine.claim_task(task_id=task.pk, user=users["officer_jy"])
+    assert "广元市卫生健康委员会" in refused.value.message and "WJW" not in refused.value.message
     assert selectors.visible_task(users["officer_jy"], task.pk) is None
 
 

@@ -279,7 +279,7 @@ def test_the_registrar_cannot_push_back_to_the_returning_department_or_far_away(
     )
     confirm = open_task(instance=case, bpmn_id="confirm_department")
     engine.claim_task(task_id=confirm.pk, user=users["registrar"])
-    for code, reason in [("JYJ", "刚退回"), ("510703-WJ", "上下级范围")]:
+    for code, reason in [("JYJ", "刚退回"), ("510703-WJ", "登记地（广元市）的上下级范围")]:
         with pytest.raises(InvalidTaskData, match=reason):
             engine.complete_task(task_id=confirm.pk, user=users["registrar"], data={"department": code})
 

@@ -87,7 +87,14 @@ def authorize_task_action(user: UserLike, task: Any, action: str) -> None:
     """Claiming and completing need the task's department and role."""
     if (task.candidate_department, task.candidate_role) not in posts(user):
         raise NotAllowed(
-            f"您没有办理该任务的权限（需要 {task.candidate_department} 部门的“{Role(task.candidate_role).label}”岗位）"
+            f"您没有办理该任务的权限（需要{_department_name(task.candidate_department)}的“{Role(task.candidate_role).label}”岗位）"
             if task.candidate_role in Role.values
             else "您没有办理该任务的权限"
         )
+
+
+def _department_name(code: str) -> str:
+    """The department's name for a refusal (a claim pool is named by its lifecycle)."""
+    from casework.workbench.names import department_name  # the names know every provider
+
+    return department_name(code)

@@ -20,6 +20,7 @@ from casework.errors import DomainError, UserFacingError
 from casework.organization.divisions import related
 from casework.organization.models import Department
 from casework.organization.permissions import Person
+from casework.workbench.names import area_name
 from processes import engine, operation
 from processes.audit import record
 from processes.business_calendar import add_workdays
@@ -302,7 +303,7 @@ def repush_target(human_task: HumanTask | None, code: str) -> Department:
         raise InvalidRepush(f"{department.name}已在办理本件，无需重复推送")
     area = human_task.area_code or ""
     if area and not related(area, department.division_code):
-        raise InvalidRepush(f"{department.name}不在本件登记地（{area}）的上下级范围内")
+        raise InvalidRepush(f"{department.name}不在本件登记地（{area_name(area)}）的上下级范围内")
     return department
 
 
