@@ -14,13 +14,16 @@ class Notification(models.Model):
         INFO = "info", "通知"
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="接收人",
     )
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     link = models.CharField("链接", max_length=300, blank=True)
-    dedupe_key = models.CharField(max_length=200, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True, verbose_name="去重键")
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)

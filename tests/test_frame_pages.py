@@ -353,3 +353,21 @@ def test_no_language_is_offered_that_the_pages_do_not_have(settings, client):
     assert response["Content-Language"] == "zh-hans"
     assert "登录" in response.content.decode()
     assert "English available" not in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_field_an_admin_form_shows_has_a_chinese_label():
+    """Admin detail pages label each field in Chinese (no "supervision instance", "decided by")."""
+    import re as _re
+
+    from django.apps import apps
+
+    english = [
+        f"{model.__name__}.{field.name}"
+        for app in ("casework", "processes", "notifications")
+        for model in apps.get_app_config(app).get_models()
+        for field in model._meta.get_fields()
+        if getattr(field, "concrete", False)
+        and not field.auto_created
+        and not _re.search(r"[\u4e00-\u9fff]", str(field.verbose_name))
+    ]
+    assert english == []

@@ -45,8 +45,8 @@ class Enterprise(models.Model):
     status = models.CharField("登记状态", max_length=20, choices=Status.choices, default=Status.ACTIVE)
     risk_class = models.CharField("风险分类", max_length=1, choices=Risk.choices, default=Risk.B)
     established_on = models.DateField("成立日期", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="入库时间")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="更新时间")
 
     class Meta:
         verbose_name = "市场主体"

@@ -52,7 +52,12 @@ class Department(models.Model):
     name = models.CharField("部门名称", max_length=200)
     kind = models.CharField("部门类型", max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="上级部门",
     )
     division_code = models.CharField("行政区划代码", max_length=6, blank=True, db_index=True)
     level = models.CharField("行政层级", max_length=10, choices=Level.choices, blank=True, db_index=True)
@@ -105,8 +110,12 @@ class Division(models.Model):
 class Membership(models.Model):
     """An officer's post: which department they work for, in which role (岗位)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="人员"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="memberships", verbose_name="部门"
+    )
     role = models.CharField("角色", max_length=20, choices=Role.choices)
 
     class Meta:

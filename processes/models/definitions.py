@@ -29,7 +29,7 @@ class ProcessVersion(models.Model):
         ProcessDefinition, on_delete=models.PROTECT, related_name="versions", verbose_name="流程定义"
     )
     version = models.PositiveIntegerField("版本号")
-    bpmn_xml = models.TextField("BPMN XML")
+    bpmn_xml = models.TextField("BPMN 流程图（XML）")
     sha256 = models.CharField("SHA-256 摘要", max_length=64, db_index=True)
     source_name = models.CharField("来源文件", max_length=255, blank=True)
     deployed_by = models.ForeignKey(

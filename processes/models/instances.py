@@ -101,18 +101,30 @@ class ProcessMessage(models.Model):
         DELIVERED = "delivered", "已投递"
         HANDLED = "handled", "已处理"
 
-    name = models.CharField(max_length=200, db_index=True)
-    payload = models.JSONField(default=dict, blank=True)
+    name = models.CharField(max_length=200, db_index=True, verbose_name="消息名称")
+    payload = models.JSONField(default=dict, blank=True, verbose_name="消息内容")
     source = models.ForeignKey(
-        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="sent_messages"
+        ProcessInstance,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sent_messages",
+        verbose_name="发出案件",
     )
     target = models.ForeignKey(
-        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="inbox_messages"
+        ProcessInstance,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="inbox_messages",
+        verbose_name="接收案件",
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True, verbose_name="状态"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
     attempted_at = models.DateTimeField("最近投递尝试", null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name="投递时间")
 
     class Meta:
         verbose_name = "流程消息"

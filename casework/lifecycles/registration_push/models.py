@@ -17,7 +17,10 @@ class Registration(models.Model):
 
     event_id = models.CharField("登记事件编号", max_length=100, unique=True)
     enterprise = models.ForeignKey(
-        "casework.Enterprise", on_delete=models.PROTECT, related_name="registrations"
+        "casework.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name="市场主体",
     )
     registration_authority = models.ForeignKey(
         "casework.Department", on_delete=models.PROTECT, related_name="+", verbose_name="登记机关"
@@ -39,9 +42,15 @@ class Registration(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="registration",
+        verbose_name="案件",
     )
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="接收人",
     )
     received_at = models.DateTimeField("接收时间", auto_now_add=True)
 
@@ -54,11 +63,15 @@ class Registration(models.Model):
 class ReturnRecord(models.Model):
     """退回: a department sent the push back with a reason; the registrar then re-pushes."""
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="returns")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="returns", verbose_name="登记"
+    )
     department_code = models.CharField("退回部门", max_length=50)
     reason = models.TextField("退回理由")
-    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    returned_at = models.DateTimeField(auto_now_add=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="退回人"
+    )
+    returned_at = models.DateTimeField(auto_now_add=True, verbose_name="退回时间")
     confirm_task = models.OneToOneField(
         "processes.HumanTask",
         null=True,
@@ -69,9 +82,14 @@ class ReturnRecord(models.Model):
     )
     repushed_to = models.CharField("重新推送至", max_length=50, blank=True)
     repushed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="重新推送人",
     )
-    repushed_at = models.DateTimeField(null=True, blank=True)
+    repushed_at = models.DateTimeField(null=True, blank=True, verbose_name="重新推送时间")
 
     class Meta:
         verbose_name = "退回记录"
@@ -88,7 +106,9 @@ class PermitFeedback(models.Model):
         NOT_REQUIRED = "not_required", "无需许可"
         NOT_APPLIED = "not_applied", "企业未申请"
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="feedback")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="feedback", verbose_name="登记"
+    )
     department_code = models.CharField("反馈部门", max_length=50, db_index=True)
     decision = models.CharField("审批结果", max_length=20, choices=Decision.choices)
     decision_date = models.DateField("决定日期", null=True, blank=True)
@@ -98,8 +118,10 @@ class PermitFeedback(models.Model):
     valid_to = models.DateField("有效期至", null=True, blank=True)
     permit_authority = models.CharField("许可机关", max_length=200, blank=True)
     permit_content = models.TextField("许可内容", blank=True)
-    fed_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    fed_back_at = models.DateTimeField(auto_now_add=True)
+    fed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="反馈人"
+    )
+    fed_back_at = models.DateTimeField(auto_now_add=True, verbose_name="反馈时间")
     is_late = models.BooleanField("超期反馈", default=False, help_text="决定之日起 7 个工作日后才反馈")
 
     class Meta:
@@ -121,7 +143,7 @@ class ApprovalItem(models.Model):
         "经营范围检索关键词", help_text="每行一个关键词；登记的经营范围包含任一关键词即推送到该类别的部门"
     )
     is_active = models.BooleanField("启用", default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="更新时间")
 
     class Meta:
         verbose_name = "后置审批事项"
