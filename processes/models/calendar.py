@@ -12,6 +12,9 @@ class CalendarYear(models.Model):
 
     year = models.PositiveIntegerField("年份", unique=True)
     source = models.CharField("依据（国务院办公厅通知文号等）", max_length=300, blank=True)
+    source_text = models.TextField(
+        "通知原文", blank=True, help_text="calendar_import 导入时保存的国务院办公厅通知全文"
+    )
 
     class Meta:
         verbose_name = "节假日安排年份"
