@@ -283,3 +283,69 @@ def test_command_refuses_year_mismatch_and_bad_text(tmp_path):
         call_command("calendar_import", str(bad), "--year", "26", stdout=StringIO())
     assert not CalendarYear.objects.exists()
     assert not CalendarDay.objects.exists()
+
+
+# --- admin import page ---------------------------------------------------------------------------
+
+IMPORT_URL = "/admin/processes/calendaryear/import/"
+
+
+@pytest.mark.django_db
+def test_admin_import_previews_twelve_months_then_saves_with_source_text(admin_client, admin_user):
+    listing = admin_client.get("/admin/processes/calendaryear/")
+    assert IMPORT_URL in listing.content.decode() and "导入国务院办公厅通知" in listing.content.decode()
+
+    assert admin_client.get(IMPORT_URL).status_code == 200
+    text = _notice_text(2026)
+    page = admin_client.post(IMPORT_URL, {"text": text, "preview": "1"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert not CalendarYear.objects.exists()  # a preview saves nothing
+    for month in range(1, 13):
+        assert f"2026年{month}月" in html
+    assert html.count('<td class="holiday"') == 33
+    assert html.count('<td class="workday"') == 6
+    assert 'class="holiday" data-date="2026-02-16" title="春节"' in html
+    assert 'class="workday" data-date="2026-02-28" title="春节调休上班"' in html
+    assert "确认保存 2026 年安排" in html
+
+    # Browsers submit CRLF line ends; the previewed copy comes back in the hidden field.
+    posted = text.replace("\n", "\r\n")
+    saved = admin_client.post(IMPORT_URL, {"text": posted, "previewed": posted, "confirm": "1"})
+    assert saved.status_code == 302 and saved["Location"] == "/admin/processes/calendaryear/"
+    year = CalendarYear.objects.get(year=2026)
+    assert year.source_text == text.strip()
+    assert CalendarDay.objects.filter(date__year=2026).count() == 39
+    event = AuditEvent.objects.get(action="calendar_imported")
+    assert event.actor == admin_user and event.payload["holidays"] == 33
+
+
+@pytest.mark.django_db
+def test_admin_import_refuses_bad_text_and_text_changed_after_preview(admin_client):
+    bad = HEAD + "一、元旦：1月1日至3日放假调休，共3天。1月5日（周一）上班。\n"
+    page = admin_client.post(IMPORT_URL, {"text": bad, "previewed": bad, "confirm": "1"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "1月5日是星期一，本来就上班，不是调休上班日" in html and "1月5日（周一）上班" in html
+    assert 'name="confirm"' not in html
+
+    changed = admin_client.post(
+        IMPORT_URL, {"text": SYNTHETIC_2027, "previewed": _notice_text(2026), "confirm": "1"}
+    )
+    assert changed.status_code == 200
+    assert "预览后有改动" in changed.content.decode()
+    assert not CalendarYear.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_import_needs_the_calendar_permissions(client, django_user_model):
+    staff = django_user_model.objects.create_user("staff_only", password="x", is_staff=True)
+    client.force_login(staff)
+    assert client.get(IMPORT_URL).status_code == 403
+    assert (
+        client.post(
+            IMPORT_URL, {"text": SYNTHETIC_2027, "previewed": SYNTHETIC_2027, "confirm": "1"}
+        ).status_code
+        == 403
+    )
+    assert not CalendarYear.objects.exists()
