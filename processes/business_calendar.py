@@ -44,6 +44,7 @@ __all__ = [
     "is_workday",
     "parse_iso_date",
     "workdays",
+    "year_covered",
 ]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -134,6 +135,11 @@ def is_workday(d: date) -> bool:
         except NotImplementedError as exc:  # defensive: package data narrower than expected
             raise CalendarNotCovered(d.year) from exc
     raise CalendarNotCovered(d.year)
+
+
+def year_covered(year: int) -> bool:
+    """Whether working days can be counted in ``year``: a ``CalendarYear`` row or chinese_calendar's data."""
+    return _year_rules(year).has_table or CHINESE_CALENDAR_FIRST_YEAR <= year <= CHINESE_CALENDAR_LAST_YEAR
 
 
 def _check_count(n: object) -> int:
