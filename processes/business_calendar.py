@@ -9,6 +9,13 @@ Rules, per calendar year of the day asked about:
    overrides it (corrections), else ``chinese_calendar.is_workday``.
 3. Otherwise the year is not covered: :class:`CalendarNotCovered` is raised instead of guessing.
 
+Provisional counting (:func:`add_workdays_provisional`, :func:`workdays_between`) follows rules 1-2 in
+covered years and, in a year not covered, takes a day as a working day iff it is Monday-Friday and not
+one of the statutory holidays of 《全国年节及纪念日放假办法》 (:mod:`processes.statutory_holidays`; no
+调休, no 补假, weekends always off). Its result says whether such a year was used (then it is
+provisional and must be recomputed once the year's notice is imported); an uncovered year outside
+2025-2099 still raises :class:`CalendarNotCovered`.
+
 Deadlines count working days *after* the start day: the start day itself is never counted, whether it
 is a working day, a weekend or a public holiday (法定节假日). Saturday/Sunday 调休 working days count.
 
@@ -31,6 +38,8 @@ import chinese_calendar
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from processes.statutory_holidays import statutory_holidays
+
 __all__ = [
     "CACHE_TTL_SECONDS",
     "CHINESE_CALENDAR_FIRST_YEAR",
@@ -38,12 +47,14 @@ __all__ = [
     "SHANGHAI",
     "CalendarNotCovered",
     "add_workdays",
+    "add_workdays_provisional",
     "clear_calendar_cache",
     "connect_cache_invalidation",
     "deadline_at",
     "is_workday",
     "parse_iso_date",
     "workdays",
+    "workdays_between",
     "year_covered",
 ]
 
@@ -167,6 +178,74 @@ def add_workdays(start: date, n: int) -> date:
         if is_workday(day):
             remaining -= 1
     return day
+
+
+class _ProvisionalDays:
+    """Working-day test for provisional counting; remembers whether an uncovered year was used."""
+
+    def __init__(self) -> None:
+        self.provisional = False
+        self._statutory: dict[int, dict[date, str]] = {}
+
+    def is_workday(self, d: date) -> bool:
+        if year_covered(d.year):
+            try:
+                return is_workday(d)
+            except CalendarNotCovered:  # the year's row was deleted just now: count it provisionally
+                pass
+        holidays = self._statutory.get(d.year)
+        if holidays is None:
+            try:
+                holidays = statutory_holidays(d.year)
+            except ValueError as exc:  # before 国务院令第798号 or past the lunar table
+                raise CalendarNotCovered(d.year) from exc
+            self._statutory[d.year] = holidays
+        self.provisional = True
+        return d.weekday() < 5 and d not in holidays
+
+
+def add_workdays_provisional(start: date, n: int) -> tuple[date, bool]:
+    """Like :func:`add_workdays`, but never stops at a year without a holiday arrangement.
+
+    Returns ``(day, provisional)``. Days in covered years are counted exactly as :func:`add_workdays`
+    counts them; a day in an uncovered year counts iff it is Monday-Friday and not a statutory holiday
+    of 《全国年节及纪念日放假办法》. ``provisional`` is True iff a day of an uncovered year was examined:
+    the date is then a provisional deadline, to be recomputed when that year's notice is imported.
+    Raises ``ValueError`` for a negative/non-integer ``n`` and :class:`CalendarNotCovered` only for an
+    uncovered year outside 2025-2099.
+    """
+    n = _check_count(n)
+    if isinstance(start, datetime):
+        start = start.date()
+    days = _ProvisionalDays()
+    day = start
+    remaining = n
+    while remaining > 0:
+        day += timedelta(days=1)
+        if days.is_workday(day):
+            remaining -= 1
+    return day, days.provisional
+
+
+def workdays_between(start: date, end: date) -> tuple[int, bool]:
+    """Number of working days ``d`` with ``start < d <= end`` (0 when ``end <= start``), and whether it is provisional.
+
+    Days are judged as in :func:`add_workdays_provisional`, so ``add_workdays_provisional(s, n)[0]``
+    is the first day ``e`` with ``workdays_between(s, e)[0] == n`` (for ``n > 0``). Meant for
+    suspended legal clocks (中止): the working days a suspension lasted.
+    """
+    if isinstance(start, datetime):
+        start = start.date()
+    if isinstance(end, datetime):
+        end = end.date()
+    days = _ProvisionalDays()
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if days.is_workday(day):
+            count += 1
+    return count, days.provisional
 
 
 def deadline_at(start: date, n: int) -> datetime:
