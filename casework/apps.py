@@ -15,7 +15,10 @@ class CaseworkConfig(AppConfig):
         from . import lifecycles
         from .organization import permissions  # noqa: F401  the authorizer and the admin check
         from .organization.models import Role
-        from .workbench import notices  # noqa: F401  the default new-task notice
+        from .workbench import (
+            calendar_coverage,  # noqa: F401  who hears the holiday table runs out
+            notices,  # noqa: F401  the default new-task notice
+        )
 
         hooks.register_candidate_roles(*Role.values)
         lifecycles.discover()

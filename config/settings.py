@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from casework import lifecycles
 
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
                 "casework.workbench.context_processors.workbench",
+                "casework.workbench.calendar_coverage.banner",
             ],
             "libraries": {"workbench": "casework.workbench.templatetags"},
         },
@@ -204,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "notifications.tasks.send_pending_emails",
         "schedule": OUTBOX_SWEEP_SECONDS,
+    },
+    "check-calendar-coverage": {  # 节假日安排: next year's notice missing from 1 November
+        "task": "processes.tasks.check_calendar_coverage",
+        "schedule": crontab(hour=8, minute=30),
     },
 }
 

@@ -1,4 +1,5 @@
-"""Celery tasks of the engine: the timer sweep (beat, every minute) and message delivery."""
+"""Celery tasks of the engine: the timer sweep (beat, every minute), message delivery and the daily
+holiday-table coverage notice."""
 
 import time
 
@@ -27,3 +28,11 @@ def fire_due_timers() -> int:
 )
 def deliver_messages() -> int:
     return engine.deliver_pending_messages()
+
+
+@shared_task(name="processes.tasks.check_calendar_coverage")
+def check_calendar_coverage() -> int:
+    """Daily (beat): tell the domain's people once per year whose holiday table is missing."""
+    from .calendar_coverage import notify
+
+    return sum(len(told) for _, told in notify())

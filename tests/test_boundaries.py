@@ -15,8 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ("casework", "notifications", "config")
 #: What the domain may use of the engine app: the engine's public API, the extension points,
-#: errors, audit rows, the operation buffer, the calendar, read-only projections, the bundled
-#: loader, the API's error envelope and the read-only admin base.
+#: errors, audit rows, the operation buffer, the calendar and its coverage, read-only projections,
+#: the bundled loader, the API's error envelope and the read-only admin base.
 PUBLIC_PROCESSES = {
     "processes",
     "processes.engine",
@@ -25,6 +25,8 @@ PUBLIC_PROCESSES = {
     "processes.audit",
     "processes.operation",
     "processes.business_calendar",
+    "processes.deadlines",
+    "processes.calendar_coverage",
     "processes.models",
     "processes.deploy",
     "processes.api.errors",

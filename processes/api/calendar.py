@@ -1,4 +1,5 @@
-"""Working-day deadline API: ``GET /api/v1/calendar/deadline?start=2025-09-28&workdays=7``.
+"""Working-day deadline API: ``GET /api/v1/calendar/deadline?start=2025-09-28&workdays=7``, and
+``GET /api/v1/calendar/status``: whether the holiday table covers this year and the next.
 
 Public holiday information, so no login is required. Errors are answered directly in the API's
 structured shape ``{"error": {"code", "message", "details"}}`` with HTTP 400.
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 
 from processes.api.errors import error_response
 from processes.business_calendar import CalendarNotCovered, deadline_at, parse_iso_date
+from processes.calendar_coverage import status
 
 MAX_WORKDAYS = 3650
 _INT = re.compile(r"[0-9]+")
@@ -153,3 +155,73 @@ class DeadlineView(APIView):
                 "deadline_at": due.isoformat(),
             }
         )
+
+
+_WARNING_FIELDS = {
+    "year": serializers.IntegerField(help_text="需要导入节假日安排的年份"),
+    "code": serializers.ChoiceField(choices=["current_year_not_covered", "next_year_not_covered"]),
+    "level": serializers.ChoiceField(
+        choices=["error", "warning"], help_text="本年未导入为 error，下一年为 warning"
+    ),
+    "title": serializers.CharField(),
+    "message": serializers.CharField(help_text="问题及处理办法"),
+}
+_STATUS_RESPONSE = inline_serializer(
+    name="CalendarStatus",
+    fields={
+        "today": serializers.DateField(help_text="今天（北京时间）"),
+        "current_year": serializers.IntegerField(),
+        "current_year_covered": serializers.BooleanField(
+            help_text="本年节假日安排是否已导入（或由内置数据覆盖）"
+        ),
+        "next_year": serializers.IntegerField(),
+        "next_year_covered": serializers.BooleanField(help_text="下一年节假日安排是否已导入"),
+        "warn_from": serializers.DateField(help_text="自该日起，下一年未导入即发出警告（11月1日）"),
+        "warnings": inline_serializer(name="CalendarCoverageWarning", fields=_WARNING_FIELDS, many=True),
+    },
+)
+
+
+class CalendarStatusView(APIView):
+    """Whether the holiday table covers this year and (from 1 November) the next: for monitoring."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="calendar_status",
+        summary="节假日安排覆盖情况",
+        description=(
+            "本年及下一年的节假日安排是否已导入。本年未导入始终列入 warnings（level=error）；"
+            "自11月1日起下一年未导入也列入（level=warning）。warnings 为空即无需处理。"
+        ),
+        responses={
+            200: OpenApiResponse(
+                response=_STATUS_RESPONSE,
+                examples=[
+                    OpenApiExample(
+                        "下一年尚未导入",
+                        value={
+                            "today": "2026-12-03",
+                            "current_year": 2026,
+                            "current_year_covered": True,
+                            "next_year": 2027,
+                            "next_year_covered": False,
+                            "warn_from": "2026-11-01",
+                            "warnings": [
+                                {
+                                    "year": 2027,
+                                    "code": "next_year_not_covered",
+                                    "level": "warning",
+                                    "title": "2027年节假日安排尚未导入",
+                                    "message": "2027年节假日安排尚未导入，……请流程管理员导入国务院办公厅关于2027年部分节假日安排的通知（节假日安排年份 → 导入国务院办公厅通知）。",
+                                }
+                            ],
+                        },
+                    )
+                ],
+            )
+        },
+        tags=["calendar"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(status())

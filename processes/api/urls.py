@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from .calendar import DeadlineView
+from .calendar import CalendarStatusView, DeadlineView
 from .processes import DeployView, IncidentRetryView, InstanceActionView
 
 urlpatterns = [
     path("calendar/deadline", DeadlineView.as_view(), name="api-calendar-deadline"),
+    path("calendar/status", CalendarStatusView.as_view(), name="api-calendar-status"),
     path("processes/deploy", DeployView.as_view(), name="api-process-deploy"),
     path(
         "instances/<id:instance_id>/suspend",
