@@ -59,7 +59,12 @@ class CoverageWarning:
     code: str  # CURRENT_YEAR_NOT_COVERED or NEXT_YEAR_NOT_COVERED
     level: str  # "error" (current year) or "warning" (next year)
     title: str  # e.g. 2027年节假日安排尚未导入
-    message: str  # what is wrong and what to do, one paragraph
+    detail: str  # what follows from it and what to do
+
+    @property
+    def message(self) -> str:
+        """The whole warning in one paragraph (notices, checks, the status endpoint)."""
+        return f"{self.title}，{self.detail}"
 
     @property
     def dedupe_key(self) -> str:
@@ -67,7 +72,9 @@ class CoverageWarning:
         return f"calendar-not-covered-{self.year}"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        fields = asdict(self)
+        del fields["detail"]
+        return {**fields, "message": self.message}
 
 
 def today_in_china() -> date:
@@ -87,10 +94,7 @@ def _current(year: int) -> CoverageWarning:
         code=CURRENT_YEAR_NOT_COVERED,
         level="error",
         title=f"{year}年节假日安排尚未导入",
-        message=(
-            f"{year}年节假日安排尚未导入，本年的工作日期限无法按国务院办公厅的安排计算，"
-            f"只能暂定。{_action(year)}"
-        ),
+        detail=f"本年的工作日期限无法按国务院办公厅的安排计算，只能暂定。{_action(year)}",
     )
 
 
@@ -100,10 +104,7 @@ def _next(year: int) -> CoverageWarning:
         code=NEXT_YEAR_NOT_COVERED,
         level="warning",
         title=f"{year}年节假日安排尚未导入",
-        message=(
-            f"{year}年节假日安排尚未导入，届满日落在{year}年的工作日期限将无法按国务院办公厅的安排计算。"
-            f"{_action(year)}"
-        ),
+        detail=f"届满日落在{year}年的工作日期限将无法按国务院办公厅的安排计算。{_action(year)}",
     )
 
 
