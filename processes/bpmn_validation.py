@@ -8,6 +8,8 @@
   ``check_script`` (gateway conditions, timers, loop and multi-instance expressions,
   message payloads and correlation expressions, conditional events, service parameters,
   script tasks, pre- and post-scripts, ad hoc completion conditions);
+* every ``clock("…")`` names, as a string literal, a legal-clock rule the domain keeps
+  (``processes.deadlines.clock_reference_problems``);
 * every human task names its candidate department (see ``candidate_of``) and a role the
   domain registered (``processes.hooks.register_candidate_roles``);
 * a human task's ``keep_assignee`` property, if present, is ``true`` or ``false`` (see
@@ -36,6 +38,7 @@ from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import hooks
+from .deadlines import clock_reference_problems
 from .sandbox import DEFAULT_FUNCTION_NAMES, check_expression, check_script
 
 __all__ = [
@@ -348,6 +351,7 @@ def _check_process_spec(process_spec: Any, flows: _FlowIndex, functions: frozens
         reason = check_expression(source, functions=functions)
         if reason is not None:
             problems.append(Problem(element_id, f"{what}：{reason}"))
+        problems.extend(Problem(element_id, f"{what}：{p}") for p in clock_reference_problems(source))
 
     def script(element_id: str, what: str, source: Any) -> None:
         if source is None:
@@ -355,6 +359,7 @@ def _check_process_spec(process_spec: Any, flows: _FlowIndex, functions: frozens
         reason = check_script(source, functions=functions)
         if reason is not None:
             problems.append(Problem(element_id, f"{what}：{reason}"))
+        problems.extend(Problem(element_id, f"{what}：{p}") for p in clock_reference_problems(source))
 
     if isinstance(process_spec, AdHocSubprocessSpec):
         expression(process_spec.name, f"临时子流程“{process_spec.description}”的完成条件",

@@ -125,7 +125,8 @@ class CalendarYearAdmin(admin.ModelAdmin):
                 counts = save_notice(notice, text, actor=request.user)
                 messages.success(
                     request,
-                    f"已保存{notice.year}年节假日安排：放假{counts['holidays']}天，调休上班{counts['workdays']}天。",
+                    f"已保存{notice.year}年节假日安排：放假{counts['holidays']}天，调休上班{counts['workdays']}天；"
+                    f"重算暂定时限 {counts['recomputed']} 件案件。",
                 )
                 return HttpResponseRedirect(reverse("admin:processes_calendaryear_changelist"))
         existing = None

@@ -350,11 +350,12 @@ def save_notice(notice: CalendarNotice, text: str, *, actor: Any = None) -> dict
     The ``CalendarYear`` row gets the notice's title as ``source`` and the full ``text`` as
     ``source_text``; that year's ``CalendarDay`` rows are replaced (days of the notice in a
     neighbouring year, such as 12月31日 of the year before, are written too, replacing any row of
-    that date). Writes a ``calendar_imported`` audit row and clears the business-calendar cache.
+    that date). Writes a ``calendar_imported`` audit row, clears the business-calendar cache and
+    recomputes every provisional deadline (``counts["recomputed"]`` cases).
     """
     from django.db import transaction
 
-    from processes import audit
+    from processes import audit, engine
     from processes.business_calendar import clear_calendar_cache
     from processes.models import CalendarDay, CalendarYear
 
@@ -390,4 +391,7 @@ def save_notice(notice: CalendarNotice, text: str, *, actor: Any = None) -> dict
         )
         transaction.on_commit(clear_calendar_cache)
     clear_calendar_cache()
+    # Deadlines counted provisionally into this year are counted again on the published table
+    # (each case audited: provisional_deadlines_recomputed).
+    counts["recomputed"] = engine.recompute_provisional_deadlines(actor=actor)
     return counts

@@ -77,3 +77,10 @@ class DeployRejected(EngineError):
             details={"problems": [{"element_id": p.element_id, "reason": p.reason} for p in problems]},
         )
         self.problems = problems
+
+
+class ClockStateConflict(EngineError):
+    """The case's clock is already suspended (or is not suspended) — nothing to do."""
+
+    code = "clock_state_conflict"
+    status = 409

@@ -140,3 +140,34 @@ def register_message_handler(name: str) -> Callable[[MessageHandler], MessageHan
 
 def message_handler(name: str) -> MessageHandler | None:
     return _message_handlers.get(name)
+
+
+# --- legal clocks ----------------------------------------------------------------------
+# (key, area_code, on_date) -> processes.deadlines.ClockRule | None
+ClockResolver = Callable[[str, str, Any], Any]
+_clock_resolvers: list[ClockResolver] = []
+_clock_key_sources: list[Callable[[], set[str]]] = []
+
+
+def register_clock_resolver(resolve: ClockResolver, keys: Callable[[], set[str]]) -> None:
+    """The domain keeps the legal-clock rules: ``resolve`` finds the rule for a case's area on a
+    day (None when none applies); ``keys`` lists every rule key, for deploy-time validation."""
+    if resolve not in _clock_resolvers:
+        _clock_resolvers.append(resolve)
+    if keys not in _clock_key_sources:
+        _clock_key_sources.append(keys)
+
+
+def resolve_clock(key: str, area_code: str, on: Any) -> Any:
+    for resolve in _clock_resolvers:
+        rule = resolve(key, area_code, on)
+        if rule is not None:
+            return rule
+    return None
+
+
+def clock_keys() -> set[str]:
+    keys: set[str] = set()
+    for source in _clock_key_sources:
+        keys |= source()
+    return keys

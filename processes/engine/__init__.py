@@ -14,10 +14,12 @@ This module is the public API; the modules of the package hold it by subject:
 * ``human_tasks`` — claim, release, complete, deadlines, escalation levels;
 * ``messages`` — posting and delivering messages between cases;
 * ``timers`` — the sweep that fires due timers;
+* ``clocks`` — suspending (中止) and resuming a case's legal clock, recomputing provisional deadlines;
 * ``instances`` — starting, suspending, resuming, terminating cases, retrying incidents;
 * ``loops`` and ``repair`` — healing the cases an old release stalled in a loop step.
 """
 
+from .clocks import pause_clock, recompute_provisional_deadlines, resume_clock
 from .core import ACTIVE, Actor
 from .human_tasks import claim_task, complete_task, release_task, set_escalation_level, set_task_deadline
 from .instances import resume_instance, retry_incident, start_process, suspend_instance, terminate_instance
@@ -34,6 +36,9 @@ __all__ = [
     "deliver_message",
     "deliver_pending_messages",
     "find_unmerged_loops",
+    "pause_clock",
+    "recompute_provisional_deadlines",
+    "resume_clock",
     "fire_due_timers",
     "post_message",
     "release_task",

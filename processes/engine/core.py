@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
-from .. import hooks, operation
+from .. import deadlines, hooks, operation
 from ..audit import record
 from ..errors import (
     ConcurrentModification,
@@ -34,10 +34,11 @@ from ..serialization import dumps, loads, spec_for
 from . import loops
 from .projection import (
     candidate_for,
+    has_provisional_deadline,
     keeps_assignee_of_previous,
     next_timer_at,
     ready_human_tasks,
-    task_due_at,
+    task_deadline,
 )
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ def save_state(instance: ProcessInstance, wf) -> None:
         "state": dumps(wf),
         "status": status,
         "next_timer_at": None if wf.completed else next_timer_at(wf),
+        "provisional_deadlines": not wf.completed and has_provisional_deadline(wf),
         "updated_at": now,
         "completed_at": now if wf.completed else None,
     }
@@ -155,7 +157,11 @@ def sync_tasks(
     )
     created: list[tuple[HumanTask, dict]] = []
     for task in ready_human_tasks(wf):
-        if open_rows.pop(task.id, None) is not None:
+        due = _due_fields(task)
+        existing = open_rows.pop(task.id, None)
+        if existing is not None:
+            if getattr(wf, "deadlines_moved", False):
+                _refresh_due(instance, existing, due)
             continue
         department, role = candidate_for(wf, task)
         row = HumanTask(
@@ -170,7 +176,7 @@ def sync_tasks(
             area_code=instance.area_code,
             candidate_department=department,
             candidate_role=role,
-            due_at=task_due_at(task),
+            **due,
         )
         if completed is not None and keeps_assignee_of_previous(task):
             keeper = _kept_by(row, completed, actor)
@@ -185,6 +191,38 @@ def sync_tasks(
         record("task_cancelled", instance=instance, human_task=row)
         hooks.run_task_cancelled(instance, row)
     return created
+
+
+def _due_fields(task) -> dict:
+    due_at, deadline = task_deadline(task)
+    deadline = deadline or {}
+    return {
+        "due_at": due_at,
+        "due_clock": (deadline.get("clock") or {}).get("key", ""),
+        "due_basis": deadline.get("basis", ""),
+        "due_provisional": bool(deadline.get("provisional")),
+    }
+
+
+def _refresh_due(instance: ProcessInstance, row: HumanTask, due: dict) -> None:
+    """An open task whose timer a step moved (``wf.deadlines_moved``: a clock resumed, a provisional
+    deadline recomputed).  Other steps leave an open task's deadline alone: 督办 may have set one."""
+    changed = [name for name, value in due.items() if getattr(row, name) != value]
+    if not changed:
+        return
+    before = row.due_at
+    for name in changed:
+        setattr(row, name, due[name])
+    row.save(update_fields=changed)
+    if "due_at" in changed:
+        record(
+            "task_deadline_changed",
+            instance=instance,
+            human_task=row,
+            before=before.isoformat() if before else None,
+            after=row.due_at.isoformat() if row.due_at else None,
+            provisional=row.due_provisional,
+        )
 
 
 def _kept_by(row: HumanTask, completed: HumanTask, actor: Actor) -> User | None:
@@ -243,7 +281,7 @@ def advance(
     """
     position = operation.mark()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), deadlines.case_scope(instance.area_code):
             step(wf)
             if getattr(wf, "healed_loops", None):  # children an old release left unmerged
                 record("loop_children_merged", actor=actor, instance=instance, children=wf.healed_loops)

@@ -167,8 +167,10 @@ def complete_locked(
     return failed, task_row
 
 
-def set_task_deadline(*, task_id: int, due_at: datetime, actor: Actor = None) -> HumanTask:
-    """Move an open task's deadline (督办 sets a new one); the change is audited."""
+def set_task_deadline(
+    *, task_id: int, due_at: datetime, actor: Actor = None, basis: str = "", provisional: bool = False
+) -> HumanTask:
+    """Move an open task's deadline (督办 sets a new one, ``basis`` says why); the change is audited."""
     with transaction.atomic(), operation.buffered():
         row = (
             HumanTask.objects.select_for_update()
@@ -179,8 +181,8 @@ def set_task_deadline(*, task_id: int, due_at: datetime, actor: Actor = None) ->
         if row.state != HumanTask.State.OPEN:
             raise TaskNotOpen("任务已办结或已取消")
         before = row.due_at
-        row.due_at = due_at
-        row.save(update_fields=["due_at"])
+        row.due_at, row.due_clock, row.due_basis, row.due_provisional = due_at, "", basis, provisional
+        row.save(update_fields=["due_at", "due_clock", "due_basis", "due_provisional"])
         record(
             "task_deadline_changed",
             actor=actor,

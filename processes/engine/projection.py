@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from ..bpmn_validation import candidate_of, keeps_assignee
+from ..deadlines import deadline_record
 
 
 def _parse_due(value) -> datetime | None:
@@ -37,11 +38,7 @@ def _has_timer(definition) -> bool:
 
 def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
     """Earliest due time of any waiting timer, including timers behind event-based gateways."""
-    dues = [
-        _parse_due(task._get_internal_data("event_value"))
-        for task in wf.get_tasks(state=TaskState.WAITING)
-        if _has_timer(getattr(task.task_spec, "event_definition", None))
-    ]
+    dues = [_parse_due(task._get_internal_data("event_value")) for task in waiting_timers(wf)]
     known = [d for d in dues if d is not None]
     return min(known) if known else None
 
@@ -59,23 +56,41 @@ def waiting_message_definition(wf: BpmnWorkflow, name: str):
     return None
 
 
-def task_due_at(task) -> datetime | None:
-    """Due time of a user task = the earliest boundary timer attached to it (fired or not)."""
+def _timer_siblings(task) -> list:
     parent = task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
-        return None
-    dues = []
-    for sibling in parent.children:
-        spec = sibling.task_spec
-        if (
-            isinstance(spec, BoundaryEvent)
-            and isinstance(spec.event_definition, TimerEventDefinition)
-            and sibling.state in (TaskState.WAITING, TaskState.COMPLETED)
-        ):
-            due = _parse_due(sibling._get_internal_data("event_value"))
-            if due is not None:
-                dues.append(due)
-    return min(dues) if dues else None
+        return []
+    return [
+        sibling
+        for sibling in parent.children
+        if isinstance(sibling.task_spec, BoundaryEvent)
+        and isinstance(sibling.task_spec.event_definition, TimerEventDefinition)
+        and sibling.state in (TaskState.WAITING, TaskState.COMPLETED)
+    ]
+
+
+def task_deadline(task) -> tuple[datetime | None, dict | None]:
+    """Due time of a user task = the earliest boundary timer attached to it (fired or not),
+    with that timer's deadline record (rule, legal basis, provisional; see ``deadlines``)."""
+    best: tuple[datetime | None, dict | None] = (None, None)
+    for sibling in _timer_siblings(task):
+        due = _parse_due(sibling._get_internal_data("event_value"))
+        if due is not None and (best[0] is None or due < best[0]):
+            best = (due, deadline_record(sibling))
+    return best
+
+
+def waiting_timers(wf: BpmnWorkflow) -> list:
+    """Timer tasks still waiting (boundary, intermediate and behind event-based gateways)."""
+    return [
+        task
+        for task in wf.get_tasks(state=TaskState.WAITING)
+        if _has_timer(getattr(task.task_spec, "event_definition", None))
+    ]
+
+
+def has_provisional_deadline(wf: BpmnWorkflow) -> bool:
+    return any((deadline_record(task) or {}).get("provisional") for task in waiting_timers(wf))
 
 
 def ready_human_tasks(wf: BpmnWorkflow) -> list:

@@ -29,7 +29,9 @@ def fire_due_timers(*, limit: int = 1000, shard: tuple[int, int] | None = None) 
     """
     now = timezone.now()
     failing = Incident.objects.filter(status=Incident.Status.OPEN, action="timers").values("instance_id")
-    due = ProcessInstance.objects.filter(status__in=ACTIVE, next_timer_at__lte=now).exclude(pk__in=failing)
+    due = ProcessInstance.objects.filter(
+        status__in=ACTIVE, next_timer_at__lte=now, clock_paused_at__isnull=True
+    ).exclude(pk__in=failing)
     if shard is not None:
         due = due.alias(shard=Mod("pk", shard[1])).filter(shard=shard[0])
     due_ids = list(due.order_by("next_timer_at").values_list("pk", flat=True)[:limit])
@@ -47,6 +49,7 @@ def _fire(due_ids: list[int], now: datetime) -> int:
                 or instance.status not in ACTIVE
                 or instance.next_timer_at is None
                 or instance.next_timer_at > now
+                or instance.clock_paused_at is not None  # 中止计时: its deadlines stand still
                 or (  # only a case in INCIDENT can hold an open incident
                     instance.status == ProcessInstance.Status.INCIDENT
                     and instance.incidents.filter(status=Incident.Status.OPEN, action="timers").exists()

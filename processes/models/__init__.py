@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .calendar import CalendarDay, CalendarYear
+from .clocks import ClockPause
 from .definitions import ProcessDefinition, ProcessVersion
 from .instances import Incident, ProcessInstance, ProcessMessage
 from .tasks import HumanTask
@@ -10,6 +11,7 @@ __all__ = [
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",
+    "ClockPause",
     "HumanTask",
     "Incident",
     "ProcessDefinition",

@@ -34,6 +34,12 @@ class ProcessInstance(models.Model):
     state = models.TextField("流程状态 (JSON)")
     version = models.PositiveIntegerField("乐观锁版本", default=1)
     next_timer_at = models.DateTimeField("最近定时器到期", null=True, blank=True)
+    provisional_deadlines = models.BooleanField(
+        "含暂定时限", default=False, db_index=True, help_text="有定时器的时限跨入尚未公布节假日安排的年份"
+    )
+    clock_paused_at = models.DateTimeField(
+        "计时中止于", null=True, blank=True, help_text="法定时限中止计时期间，定时器不触发"
+    )
     parent_task = models.ForeignKey(
         "processes.HumanTask",
         null=True,

@@ -49,6 +49,15 @@ class HumanTask(models.Model):
         verbose_name="办结人",
     )
     due_at = models.DateTimeField("办理时限", null=True, blank=True)
+    due_clock = models.CharField(
+        "时限规则", max_length=100, blank=True, help_text="法定时限规则的键，如 push.claim"
+    )
+    due_basis = models.CharField(
+        "时限依据", max_length=500, blank=True, help_text="规则、天数、法律依据与适用地区，设定时限时记下"
+    )
+    due_provisional = models.BooleanField(
+        "暂定时限", default=False, help_text="时限跨入尚未公布节假日安排的年份，导入该年通知后重算"
+    )
     escalation_level = models.PositiveSmallIntegerField("督办级别", default=0)
     form_data = models.JSONField("办理结果", default=dict, blank=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 from collections import ChainMap
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, cast
@@ -20,7 +21,7 @@ class SafeTaskDataEnvironment(TaskDataEnvironment):
 
     ``functions`` are the callable names visible to expressions and scripts *in addition to*
     the safe builtins (``SAFE_BUILTINS``); ``None`` means the business-calendar functions
-    (``workdays``, ``add_workdays``, ``is_workday``).  As in SpiffWorkflow, task data must
+    (``workdays``, ``clock``, ``add_workdays``, ``is_workday``).  As in SpiffWorkflow, task data must
     not contain keys named like a function: ``execute`` refuses to run on such data.
     """
 
@@ -74,6 +75,19 @@ class SafeTaskDataEnvironment(TaskDataEnvironment):
             raise ValueError(f"任务数据中的名称与内置函数重名，请改用其他字段名：{names}")
 
 
+class CaseScriptEngine(PythonScriptEngine):
+    """Tells the functions which task an expression is evaluated for (a timer records its deadline)."""
+
+    def evaluate(self, task, expression, external_context=None):
+        with _deadlines().evaluating(task):
+            return super().evaluate(task, expression, external_context)
+
+
+def _deadlines() -> Any:
+    # Imported on first use: the deadlines need Django, the sandbox itself must not.
+    return importlib.import_module("processes.deadlines")
+
+
 def make_script_engine(extra_functions: dict | None = None) -> PythonScriptEngine:
     """A SpiffWorkflow script engine that evaluates with ``SafeTaskDataEnvironment``.
 
@@ -81,4 +95,4 @@ def make_script_engine(extra_functions: dict | None = None) -> PythonScriptEngin
     Functions are not serialized with a workflow: set ``wf.script_engine`` again after loading.
     """
     functions = {**CALENDAR_FUNCTIONS, **(extra_functions or {})}
-    return PythonScriptEngine(environment=SafeTaskDataEnvironment(functions))
+    return CaseScriptEngine(environment=SafeTaskDataEnvironment(functions))

@@ -55,9 +55,22 @@ def _calendar() -> Any:
     return importlib.import_module("processes.business_calendar")
 
 
-def workdays(n: int, now: datetime | None = None) -> str:
-    """ISO-8601 deadline ``n`` working days from today (see ``processes.business_calendar``)."""
-    return _calendar().workdays(n, now)
+def _deadlines() -> Any:
+    return importlib.import_module("processes.deadlines")
+
+
+def workdays(n: Any, now: datetime | None = None) -> str:
+    """ISO-8601 deadline ``n`` working days — or the days of a ``clock(...)`` rule — from today.
+
+    See ``processes.deadlines.timer_deadline``: inside a timer the computation is recorded on the
+    timer's task, and a year whose holiday arrangement is not published counts provisionally.
+    """
+    return _deadlines().timer_deadline(n, now)
+
+
+def clock(key: str) -> Any:
+    """The legal-clock rule ``key`` for the case's area (``workdays(clock("push.claim"))``)."""
+    return _deadlines().clock(key)
 
 
 def add_workdays(start: date, n: int) -> date:
@@ -120,6 +133,7 @@ SAFE_BUILTINS: dict[str, Callable[..., Any]] = {
 
 CALENDAR_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "workdays": workdays,
+    "clock": clock,
     "add_workdays": add_workdays,
     "is_workday": is_workday,
 }

@@ -62,6 +62,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"已保存 {year} 年节假日安排：放假 {counts['holidays']} 天，调休上班 {counts['workdays']} 天"
-                f"（替换原有 {counts['replaced_rows']} 条）"
+                f"（替换原有 {counts['replaced_rows']} 条）；重算暂定时限 {counts['recomputed']} 件案件"
             )
         )
