@@ -13,6 +13,8 @@ class CaseworkConfig(AppConfig):
         from processes import hooks
 
         from . import lifecycles
+        from .clocks import pages as clock_pages
+        from .clocks import services as clocks
         from .organization import permissions  # noqa: F401  the authorizer and the admin check
         from .organization.models import Role
         from .workbench import (
@@ -21,4 +23,6 @@ class CaseworkConfig(AppConfig):
         )
 
         hooks.register_candidate_roles(*Role.values)
+        hooks.register_clock_resolver(clocks.resolve, clocks.known_keys)
+        clock_pages.register()
         lifecycles.discover()

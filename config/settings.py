@@ -222,14 +222,7 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds; a hung ma
 # --- Domain ---------------------------------------------------------------------------
 # Department code whose supervisors receive 效能督办 cases when a task does not name one.
 SUPERVISION_DEPARTMENT = os.environ.get("SUPERVISION_DEPARTMENT", "XNDB")
-# 效能督办: working days a supervisor has to decide (督办/免责/认定效能问题) before the department hears.
-SUPERVISION_DECIDE_WORKDAYS = int(os.environ.get("SUPERVISION_DECIDE_WORKDAYS", "3"))
-# 双告知 deadlines, in working days: claim or return; permit feedback after claiming; claim pool;
-# the registrar's confirmation of the department after a return.
-PUSH_CLAIM_WORKDAYS = int(os.environ.get("PUSH_CLAIM_WORKDAYS", "5"))
-PUSH_FOLLOWUP_WORKDAYS = int(os.environ.get("PUSH_FOLLOWUP_WORKDAYS", "20"))
-PUSH_POOL_WORKDAYS = int(os.environ.get("PUSH_POOL_WORKDAYS", "5"))
-PUSH_CONFIRM_WORKDAYS = int(os.environ.get("PUSH_CONFIRM_WORKDAYS", "3"))
+# Legal deadlines are rules in the 法定时限规则 table (casework.clocks), named by the diagrams.
 
 LOGGING = {
     "version": 1,

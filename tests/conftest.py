@@ -36,8 +36,10 @@ def database_url() -> str:
 
 @pytest.fixture
 def deployed(db):
+    from casework.clocks.services import seed_rules
     from processes.deploy import load_bundled_processes
 
+    seed_rules()  # the diagrams' clock("…") keys must exist (a flushed database has none)
     return load_bundled_processes()
 
 
@@ -85,6 +87,16 @@ def deploy_test_bpmn(name: str):
     from processes.deploy import deploy_bpmn
 
     return deploy_bpmn(xml=(BPMN_DIR / name).read_text(encoding="utf-8"), source_name=name)
+
+
+@pytest.fixture(autouse=True)
+def fresh_calendar_cache():
+    """A year a test imported (then rolled back) must not stay cached for the next test."""
+    from processes.business_calendar import clear_calendar_cache
+
+    clear_calendar_cache()
+    yield
+    clear_calendar_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -5,9 +5,10 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.test import override_settings
 from django.urls import reverse
 
+from casework.clocks import services as clocks
+from casework.clocks.models import LegalClock
 from casework.directory.credit_code import make_credit_code
 from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
 from casework.lifecycles.supervision.models import Escalation
@@ -72,9 +73,19 @@ def test_confirming_the_department_is_due_in_three_working_days_and_shows_it(use
     assert "2025-11-06" in queue
 
 
-@override_settings(PUSH_CONFIRM_WORKDAYS=1)
-def test_the_confirmation_deadline_comes_from_the_settings(users):
-    assert confirm_task(returned_case(users)).due_at == local(2025, 11, 4, 23, 59, 59)
+def revise(key: str, days: int, on=date(2025, 10, 1)) -> None:
+    """The national rule ``key`` becomes ``days`` working days from ``on`` (revised that day)."""
+    rule = LegalClock.objects.get(key=key, jurisdiction="", valid_to__isnull=True)
+    with time_machine.travel(local(on.year, on.month, on.day, 9, 0), tick=False):
+        clocks.revise_rule(rule, actor=None, days=days, legal_basis="测试修订", valid_from=on, change_reason="测试")
+
+
+def test_the_confirmation_deadline_comes_from_the_rule_table(users):
+    revise("push.confirm", 1)
+    confirm = confirm_task(returned_case(users))
+    assert confirm.due_at == local(2025, 11, 4, 23, 59, 59)
+    assert confirm.due_clock == "push.confirm"
+    assert "测试修订" in confirm.due_basis
 
 
 def test_an_unconfirmed_return_escalates_to_supervision_once(users):
@@ -176,8 +187,8 @@ def test_a_re_escalated_supervision_step_gets_a_fresh_deadline(users):
     assert not AuditEvent.objects.filter(action="supervision_overdue").exists()
 
 
-@override_settings(SUPERVISION_DECIDE_WORKDAYS=5)
-def test_the_decision_deadline_comes_from_the_settings(users):
+def test_the_decision_deadline_comes_from_the_rule_table(users):
+    revise("supervision.decide", 5)
     escalated(users)
     assert supervise_task().due_at == local(2025, 11, 14, 23, 59, 59)
 

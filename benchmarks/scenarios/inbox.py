@@ -154,6 +154,8 @@ def generate(*, total: int, open_tasks: int) -> dict:
                     "state": "{}",
                     "version": TASKS_PER_CASE,
                     "next_timer_at": None,
+                    "provisional_deadlines": False,
+                    "clock_paused_at": None,
                     "parent_task": None,
                     "started_by": None,
                     "created_at": created,
@@ -187,6 +189,9 @@ def generate(*, total: int, open_tasks: int) -> dict:
                         "completed_at": None if last_open else made + timedelta(days=1),
                         "completed_by": None if last_open else assignee,
                         "due_at": made + timedelta(days=7),
+                        "due_clock": "push.claim",
+                        "due_basis": "认领或退回：5个工作日 · 平台默认时限（文件未规定）（全国）",
+                        "due_provisional": False,
                         "escalation_level": 0,
                         "form_data": "{}",
                     }

@@ -6,11 +6,12 @@ so it imports each of them and re-exports the names in their ``__all__``.  Code 
 a model from its home.
 """
 
+from casework.clocks.models import LegalClock
 from casework.directory.models import Enterprise
 from casework.lifecycles import submodules
 from casework.organization.models import Department, Membership, Role, Sector
 
-__all__ = ["Department", "Enterprise", "Membership", "Role", "Sector"]
+__all__ = ["Department", "Enterprise", "LegalClock", "Membership", "Role", "Sector"]
 
 for _module in submodules("models"):  # re-exported for the shell and old imports
     for _name in getattr(_module, "__all__", ()):

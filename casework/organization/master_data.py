@@ -143,6 +143,9 @@ def department_code(division: str, sector: str) -> str:
 
 @transaction.atomic
 def seed_master_data() -> None:
+    from casework.clocks.services import seed_rules  # the legal clocks the seeds define
+
+    seed_rules()
     sectors = {}
     for code, name in SECTORS:
         sectors[code], _ = Sector.objects.update_or_create(code=code, defaults={"name": name})

@@ -38,6 +38,9 @@ class HumanTaskSerializer(serializers.ModelSerializer):
             "claimed_at",
             "completed_at",
             "due_at",
+            "due_clock",
+            "due_basis",
+            "due_provisional",
             "escalation_level",
         ]
 

@@ -1,8 +1,6 @@
 """The workbench's template filters (``{% load workbench %}``): names for codes, audit labels,
 due labels.  Lifecycles add their audit labels with ``extensions.register_audit_labels``."""
 
-from datetime import timedelta
-
 from django import template
 
 from casework.organization.models import Role
@@ -107,7 +105,7 @@ def due_label(due_at) -> str:
     """剩余 N 个工作日 / 今日到期 / 已超期 N 天, counted on the business calendar."""
     from django.utils import timezone
 
-    from processes.business_calendar import CalendarNotCovered, is_workday
+    from processes.business_calendar import CalendarNotCovered, workdays_between
 
     if due_at is None:
         return "—"
@@ -117,10 +115,7 @@ def due_label(due_at) -> str:
     if due == today:
         return "今日到期"
     try:
-        left, day = 0, today
-        while day < due:
-            day += timedelta(days=1)
-            left += is_workday(day)
-    except CalendarNotCovered:
+        left, provisional = workdays_between(today, due)
+    except CalendarNotCovered:  # beyond the years the statutory holidays are known for
         return f"{due:%Y-%m-%d} 到期"
-    return f"剩余 {left} 个工作日"
+    return f"剩余 {left} 个工作日" + ("（暂定）" if provisional else "")

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from casework.clocks import services as clocks
 from casework.directory.services import register_enterprise
 from casework.errors import DomainError, UserFacingError
 from casework.organization.divisions import related
@@ -23,7 +23,7 @@ from casework.organization.permissions import Person
 from casework.workbench.names import area_name
 from processes import engine, operation
 from processes.audit import record
-from processes.business_calendar import add_workdays
+from processes.deadlines import count_from
 from processes.models import HumanTask, ProcessInstance
 
 from . import pool
@@ -44,7 +44,7 @@ from .models import PermitFeedback, Registration, ReturnRecord
 from .routing import route_business_scope
 
 PROCESS = "registration_push"
-FEEDBACK_WORKDAYS = 7  # 许可决定之日起 7 个工作日内反馈
+FEEDBACK_CLOCK = "push.feedback"  # 许可决定之日起 N 个工作日内反馈（法定时限规则）
 
 __all__ = ["SYSTEM", "UnconfirmedCreditCode", "receive_registration", "receive_registrations"]
 
@@ -94,10 +94,6 @@ def _push(
             "targets": [t.department_code for t in routing.targets],
             "registrar_department": authority.code,
             "pool_department": pool.code(division),
-            "claim_workdays": settings.PUSH_CLAIM_WORKDAYS,
-            "followup_workdays": settings.PUSH_FOLLOWUP_WORKDAYS,
-            "pool_workdays": settings.PUSH_POOL_WORKDAYS,
-            "confirm_workdays": settings.PUSH_CONFIRM_WORKDAYS,
             "received_at": timezone.now(),
         },
         business_key=f"SGZ-{item['event_id']}",
@@ -351,9 +347,15 @@ def _as_date(value: Any) -> date | None:
 
 
 def record_feedback(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Person) -> None:
-    """许可审批反馈: the decision (and a granted permit's record); late after 7 working days."""
+    """许可审批反馈: the decision (and a granted permit's record); late after the area's
+    ``push.feedback`` clock (湖南 7 working days from the decision, 巴州 20, …)."""
     decision_date = _as_date(data.get("decision_date"))
-    late = decision_date is not None and timezone.localdate() > add_workdays(decision_date, FEEDBACK_WORKDAYS)
+    late = False
+    if decision_date is not None:
+        rule = clocks.rule_in_force(FEEDBACK_CLOCK, instance.area_code, decision_date)
+        if rule is not None:
+            last, _ = count_from(decision_date, rule.days, rule.unit)
+            late = timezone.localdate() > last
     feedback = PermitFeedback.objects.create(
         registration=registration_of(instance),
         department_code=human_task.candidate_department,

@@ -4,6 +4,7 @@ actions to its steps and to every other lifecycle's tasks."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,8 @@ from casework.organization.permissions import Person
 from notifications.services import notify_department
 from processes import engine
 from processes.audit import record
-from processes.business_calendar import deadline_at
+from processes.business_calendar import SHANGHAI
+from processes.deadlines import WORKDAY, count_from
 from processes.models import HumanTask, ProcessInstance
 
 from .models import EfficiencyViolation, Escalation
@@ -50,7 +52,6 @@ def escalate_task(task: HumanTask) -> ProcessInstance | None:
             "overdue_since": task.due_at.isoformat() if task.due_at else "",
             "supervision_department": settings.SUPERVISION_DEPARTMENT,
             "escalation_level": 1,
-            "decide_workdays": settings.SUPERVISION_DECIDE_WORKDAYS,
         },
         business_key=f"XNDB-{task.pk}",
         title=f"效能督办：{task.case_title} · {task.name}",
@@ -152,10 +153,17 @@ def apply_decision(*, instance: ProcessInstance, human_task: HumanTask, data: di
     escalation.decided_by, escalation.decided_at = actor, timezone.now()
     escalation.reason = data.get("reason", "")
     if decision == "urge":
-        local_today = timezone.localdate()
-        new_due = deadline_at(local_today, int(data["urge_workdays"]))
+        days = int(data["urge_workdays"])
+        last, provisional = count_from(timezone.localdate(), days, WORKDAY)
+        new_due = datetime.combine(last, time(23, 59, 59), tzinfo=SHANGHAI)
         escalation.outcome, escalation.new_due_at = Escalation.Outcome.URGED, new_due
-        engine.set_task_deadline(task_id=supervised.pk, due_at=new_due, actor=actor)
+        engine.set_task_deadline(
+            task_id=supervised.pk,
+            due_at=new_due,
+            actor=actor,
+            basis=f"效能督办第 {escalation.level} 级催办设定：{days}个工作日",
+            provisional=provisional,
+        )
         notify_department(
             department_code=supervised.candidate_department,
             role=supervised.candidate_role,
