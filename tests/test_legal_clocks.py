@@ -88,7 +88,12 @@ def test_a_revision_cannot_reach_back_before_today(users):
     rule = LegalClock.objects.get(key="collect", jurisdiction="430000")
     with pytest.raises(clocks.DomainError, match="今天或以后"):
         clocks.revise_rule(
-            rule, actor=users["admin"], days=9, legal_basis="x", valid_from=date(2020, 1, 1), change_reason="y"
+            rule,
+            actor=users["admin"],
+            days=9,
+            legal_basis="x",
+            valid_from=date(2020, 1, 1),
+            change_reason="y",
         )
     assert LegalClock.objects.filter(key="collect", jurisdiction="430000").count() == 1
 
@@ -128,7 +133,9 @@ SYNTHETIC_2027 = """国务院办公厅关于2027年部分节假日安排的通�
 """
 
 
-def test_a_provisional_2027_deadline_is_recomputed_when_the_notice_is_imported(collect_process, users, tmp_path):
+def test_a_provisional_2027_deadline_is_recomputed_when_the_notice_is_imported(
+    collect_process, users, tmp_path
+):
     task = start(BAYINGOL_AREA, local(2026, 12, 15, 10, 0))
     # Dec 16-31: 12 working days; 2027 (provisional: 1 Jan off): Jan 4-8, 11-13 → 20.
     assert task.due_at == local(2027, 1, 13, 23, 59, 59)
@@ -152,8 +159,8 @@ def test_a_provisional_2027_deadline_is_recomputed_when_the_notice_is_imported(c
 
 def test_a_provisional_deadline_never_becomes_an_incident(users):
     # The 双告知 claim timer set in mid-December runs into 2027 without an error.
-    from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
     from casework.directory.credit_code import make_credit_code
+    from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
 
     with time_machine.travel(local(2026, 12, 28, 10, 0), tick=False):
         registration, _ = receive_registration(

@@ -77,7 +77,9 @@ def revise(key: str, days: int, on=date(2025, 10, 1)) -> None:
     """The national rule ``key`` becomes ``days`` working days from ``on`` (revised that day)."""
     rule = LegalClock.objects.get(key=key, jurisdiction="", valid_to__isnull=True)
     with time_machine.travel(local(on.year, on.month, on.day, 9, 0), tick=False):
-        clocks.revise_rule(rule, actor=None, days=days, legal_basis="测试修订", valid_from=on, change_reason="测试")
+        clocks.revise_rule(
+            rule, actor=None, days=days, legal_basis="测试修订", valid_from=on, change_reason="测试"
+        )
 
 
 def test_the_confirmation_deadline_comes_from_the_rule_table(users):
