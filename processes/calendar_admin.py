@@ -62,8 +62,27 @@ def notice_preview(notice: CalendarNotice) -> list[dict[str, Any]]:
     return [_month_grid(notice, notice.year, m) for m in range(1, 13)]
 
 
+class RecountsProvisionalDeadlines:
+    """A year or a day entered by hand also counts the provisional deadlines again."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        self._recount(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)  # type: ignore[misc]
+        self._recount(request)
+
+    def _recount(self, request) -> None:
+        from processes import engine
+
+        recomputed = engine.recompute_provisional_deadlines(actor=request.user)
+        if recomputed:
+            messages.info(request, f"已按新的节假日安排重算 {recomputed} 件案件的暂定时限")
+
+
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(RecountsProvisionalDeadlines, admin.ModelAdmin):
     """Years whose 国务院办公厅 holiday notice has been entered; the table then decides for that year."""
 
     list_display = ("year", "source", "holiday_count", "workday_count")
@@ -152,7 +171,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(RecountsProvisionalDeadlines, admin.ModelAdmin):
     """Single holidays and 调休 working days (also corrections for years chinese_calendar covers)."""
 
     list_display = ("date", "weekday", "kind", "name")

@@ -5,7 +5,7 @@ import time_machine
 
 from processes import engine
 from processes.errors import StepFailed
-from processes.models import AuditEvent, CalendarDay, CalendarYear, HumanTask, Incident, ProcessInstance
+from processes.models import AuditEvent, HumanTask, Incident, ProcessInstance
 
 from .conftest import deploy_test_bpmn, local
 
@@ -72,27 +72,32 @@ def test_failing_step_after_a_completion_saves_nothing(failing_process, users):
     assert instance.status == ProcessInstance.Status.RUNNING
 
 
-def test_deadline_in_a_year_without_holiday_data_becomes_an_incident_until_entered(users, start_case):
+def test_deadline_in_a_year_without_holiday_data_is_provisional_until_entered(
+    users, start_case, admin_client
+):
+    """Never an incident: the deadline is counted on the statutory holidays and marked 暂定, then
+    counted again when the year is entered (here by hand in the admin)."""
     with time_machine.travel(local(2026, 12, 28, 10, 0), tick=False):
         instance = start_case(deadline_workdays=5)
-
-        instance.refresh_from_db()
-        assert instance.status == ProcessInstance.Status.INCIDENT
-        incident = Incident.objects.get(instance=instance)
-        assert "2027" in incident.message
-        assert incident.task_bpmn_id == "handle_overdue"
-        assert not HumanTask.objects.filter(instance=instance).exists()
-
-        CalendarYear.objects.create(year=2027, source="测试：假定的 2027 年安排")
-        CalendarDay.objects.create(date=local(2027, 1, 1).date(), kind="holiday", name="元旦")
-        engine.retry_incident(incident_id=incident.pk, actor=users["admin"])
-
-    incident.refresh_from_db()
     instance.refresh_from_db()
-    assert incident.status == Incident.Status.RESOLVED
-    assert instance.status == ProcessInstance.Status.RUNNING
+    assert instance.status == ProcessInstance.Status.RUNNING and not instance.incidents.exists()
     task = HumanTask.objects.get(instance=instance)
-    assert task.due_at == local(2027, 1, 5, 23, 59, 59)  # 29, 30, 31 Dec, then 4 and 5 Jan
+    assert task.due_at == local(2027, 1, 5, 23, 59, 59)  # 29, 30, 31 Dec, (1 Jan 元旦) 4 and 5 Jan
+    assert task.due_provisional and instance.provisional_deadlines
+
+    # Entered by hand, days first (they change nothing while the year has no table), then the year
+    # (from then on its table decides): an extra day off on 4 January moves the deadline.
+    for day, name in (("2027-01-01", "元旦"), ("2027-01-04", "元旦补休")):
+        admin_client.post("/admin/processes/calendarday/add/", {"date": day, "kind": "holiday", "name": name})
+    task.refresh_from_db()
+    assert task.due_provisional and task.due_at == local(2027, 1, 5, 23, 59, 59)
+    admin_client.post(
+        "/admin/processes/calendaryear/add/", {"year": "2027", "source": "测试：假定的 2027 年安排"}
+    )
+    task.refresh_from_db()
+    instance.refresh_from_db()
+    assert task.due_at == local(2027, 1, 6, 23, 59, 59)
+    assert not task.due_provisional and not instance.provisional_deadlines
 
 
 def test_stale_write_is_refused(start_case):
