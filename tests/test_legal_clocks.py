@@ -218,3 +218,16 @@ def test_a_supervisor_suspends_and_resumes_from_the_task_page(collect_process, u
     response = client.post(reverse("workbench:clock-pause", args=[task.pk]), {"reason": "x"})
     assert response.status_code == 302
     assert ProcessInstance.objects.get(pk=task.instance_id).clock_paused_at is None
+
+
+def test_a_clock_resumed_while_the_case_is_suspended_still_moves_the_deadline(collect_process, users):
+    task = start(HUNAN_AREA)  # due Wed 2025-11-12
+    admin = users["admin"]
+    with time_machine.travel(local(2025, 11, 5, 9, 0), tick=False):
+        clocks.suspend_clock(instance_id=task.instance_id, reason="依法中止", actor=admin)
+        engine.suspend_instance(instance_id=task.instance_id, actor=admin, reason="挂起核查")
+    with time_machine.travel(local(2025, 11, 7, 9, 0), tick=False):  # Thu 6, Fri 7 = 2 working days
+        assert clocks.resume_clock(instance_id=task.instance_id, actor=admin).days == 2
+    task.refresh_from_db()
+    assert task.due_at == local(2025, 11, 14, 23, 59, 59)
+    assert ProcessInstance.objects.get(pk=task.instance_id).status == ProcessInstance.Status.SUSPENDED

@@ -59,7 +59,7 @@ def resume_clock(*, instance_id: int, actor: Actor) -> ClockPause:
 
         ProcessInstance.objects.filter(pk=instance.pk).update(clock_paused_at=None)
         instance.clock_paused_at = None
-        if instance.status in ACTIVE:
+        if instance.status in (*ACTIVE, ProcessInstance.Status.SUSPENDED):  # 挂起 meanwhile: still moved
             wf = load_case(instance)
             advance(instance, wf, action="resume_clock", args={}, step=shift, actor=actor)
         days = max((m["days"] for m in moved), default=0)

@@ -199,7 +199,7 @@ def _due_fields(task) -> dict:
     return {
         "due_at": due_at,
         "due_clock": (deadline.get("clock") or {}).get("key", ""),
-        "due_basis": deadline.get("basis", ""),
+        "due_basis": str(deadline.get("basis", ""))[: HumanTask._meta.get_field("due_basis").max_length],
         "due_provisional": bool(deadline.get("provisional")),
     }
 
