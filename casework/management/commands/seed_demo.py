@@ -11,8 +11,8 @@ class Command(BaseCommand):
     help = "创建演示部门、演示账号（每个角色一个）和各业务流程的演示数据"
 
     def handle(self, *args, **options):
+        seed_accounts()  # master data first: the diagrams name its legal clocks
         load_bundled_processes()
-        seed_accounts()
         for label, seed in demo_seeders():
             self.stdout.write(f"{label}：新建 {seed()} 件")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
