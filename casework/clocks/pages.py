@@ -48,7 +48,10 @@ class ClockActionView(LoginRequiredMixin, View):
                 messages.success(request, "已中止计时：恢复计时后，期限按中止的工作日顺延")
             else:
                 pause = services.resume_clock(instance_id=task.instance_id, actor=request.user)
-                messages.success(request, f"已恢复计时：期限顺延 {pause.days or 0} 个工作日")
+                if pause.days:
+                    messages.success(request, f"已恢复计时：期限顺延 {pause.days} 个工作日")
+                else:
+                    messages.success(request, "已恢复计时：中止期间未跨工作日，期限不变")
         except UserFacingError as exc:
             messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("workbench:task", args=[task.pk]))
