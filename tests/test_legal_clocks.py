@@ -207,7 +207,7 @@ def test_a_supervisor_suspends_and_resumes_from_the_task_page(collect_process, u
     client.force_login(users["admin"])
     page = client.get(reverse("workbench:task", args=[task.pk])).content.decode()
     assert 'data-testid="clock-pause"' in page
-    client.post(reverse("workbench:clock-pause", args=[task.pk]), {"reason": "依法中止调查"})
+    client.post(reverse("workbench:clock-pause", args=[task.pk]), {"pause_reason": "依法中止调查"})
     page = client.get(reverse("workbench:task", args=[task.pk])).content.decode()
     assert "已中止" in page and "依法中止调查" in page and 'data-testid="clock-resume"' in page
     client.post(reverse("workbench:clock-resume", args=[task.pk]))
@@ -215,7 +215,7 @@ def test_a_supervisor_suspends_and_resumes_from_the_task_page(collect_process, u
     client.force_login(users["officer_wj"])
     page = client.get(reverse("workbench:task", args=[task.pk])).content.decode()
     assert 'data-testid="clock-pause"' not in page  # an officer sees the basis, not the controls
-    response = client.post(reverse("workbench:clock-pause", args=[task.pk]), {"reason": "x"})
+    response = client.post(reverse("workbench:clock-pause", args=[task.pk]), {"pause_reason": "x"})
     assert response.status_code == 302
     assert ProcessInstance.objects.get(pk=task.instance_id).clock_paused_at is None
 

@@ -43,7 +43,9 @@ class ClockActionView(LoginRequiredMixin, View):
         try:
             if self.action == "pause":
                 services.suspend_clock(
-                    instance_id=task.instance_id, reason=request.POST.get("reason", ""), actor=request.user
+                    instance_id=task.instance_id,
+                    reason=request.POST.get("pause_reason", ""),
+                    actor=request.user,
                 )
                 messages.success(request, "已中止计时：恢复计时后，期限按中止的工作日顺延")
             else:
