@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('collected_at', models.DateTimeField(auto_now_add=True, verbose_name='归集时间')),
                 ('values', models.JSONField(default=dict, verbose_name='信息内容')),
                 ('errors', models.JSONField(blank=True, default=dict, help_text='字段 → 问题；为空即通过校验', verbose_name='校验问题')),
-                ('state', models.CharField(choices=[('validating', '待校验'), ('returned', '退回补正'), ('reviewing', '待审核'), ('pending', '待公示'), ('published', '已公示'), ('archived', '公示期满归档'), ('confidential', '涉密不公示'), ('outbound', '外地主体待交换'), ('withdrawn', '已撤销')], db_index=True, default='validating', max_length=20, verbose_name='状态')),
+                ('state', models.CharField(choices=[('validating', '待校验'), ('returned', '退回补正'), ('reviewing', '待审核'), ('pending', '待公示'), ('published', '已公示'), ('archived', '公示期满归档'), ('confidential', '涉密不公示'), ('not_public', '依规不予公示'), ('outbound', '外地主体待交换'), ('withdrawn', '已撤销')], db_index=True, default='validating', max_length=20, verbose_name='状态')),
                 ('secret', models.BooleanField(default=False, help_text='涉密信息一律不公示', verbose_name='涉及国家秘密')),
                 ('sensitive', models.BooleanField(default=False, help_text='涉及商业秘密或个人隐私，公示前须审核', verbose_name='需保密审查')),
                 ('backfill', models.BooleanField(default=False, help_text='存量信息补录不计归集超期', verbose_name='存量补录')),

@@ -45,6 +45,7 @@ class CollectedRecord(models.Model):
         PUBLISHED = "published", "已公示"
         ARCHIVED = "archived", "公示期满归档"
         CONFIDENTIAL = "confidential", "涉密不公示"
+        NOT_PUBLIC = "not_public", "依规不予公示"
         OUTBOUND = "outbound", "外地主体待交换"
         WITHDRAWN = "withdrawn", "已撤销"
 

@@ -1,0 +1,413 @@
+"""归集公示 actions: submit a record (form, file, API or a 双告知 permit — one validation for all),
+correct it, review it, publish, archive, withdraw.  Each writes its audit row.
+
+A record is identified by (provider, type, document number): submitting it again is a new version
+of the same record, never a second record.  Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from casework.clocks import services as clocks
+from casework.directory.credit_code import check_credit_code
+from casework.directory.models import Enterprise
+from casework.errors import DomainError, Forbidden
+from casework.organization.divisions import within
+from casework.organization.models import Department, Division
+from casework.organization.permissions import Person, departments_in_role, is_process_admin
+from processes import engine
+from processes.audit import record
+from processes.business_calendar import SHANGHAI
+from processes.deadlines import count_from
+from processes.models import ProcessInstance
+
+from . import record_types
+from .models import CollectedRecord, RecordFormat, RecordVersion
+
+PROCESS = "collection"
+State = CollectedRecord.State
+Channel = CollectedRecord.Channel
+FIELD_PREFIX = "v_"  # a 补正 task's data carries each field as v_<name> (see forms.PREFIX)
+OPEN_STATES = (State.VALIDATING, State.RETURNED, State.REVIEWING, State.PENDING)
+
+
+class RecordRefused(DomainError):
+    code = "record_refused"
+
+
+class UnknownRecordType(DomainError):
+    code = "unknown_record_type"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    record: CollectedRecord
+    outcome: str  # created | versioned | unchanged
+
+    @property
+    def accepted(self) -> bool:
+        return not self.record.errors
+
+
+# --- the format spec --------------------------------------------------------------------
+
+
+def current_format() -> RecordFormat:
+    """The spec in force (version 1 is the bundled ``record_types.RECORD_TYPES``)."""
+    latest = RecordFormat.objects.order_by("-version").first()
+    if latest is None:
+        latest, _ = RecordFormat.objects.get_or_create(
+            version=record_types.SPEC_VERSION,
+            defaults={"types": record_types.RECORD_TYPES, "note": "内置格式规范"},
+        )
+    return latest
+
+
+def type_spec(code: str, fmt: RecordFormat | None = None) -> dict:
+    fmt = fmt or current_format()
+    for spec in fmt.types:
+        if spec["code"] == code:
+            return spec
+    raise UnknownRecordType(f"未知的信息类别：{code}", details={"record_type": "不在格式规范中"})
+
+
+def type_choices() -> list[tuple[str, str]]:
+    return [(spec["code"], spec["name"]) for spec in current_format().types]
+
+
+# --- submitting -------------------------------------------------------------------------
+
+
+def _check_header(credit_code: str, enterprise_name: str) -> tuple[str, dict[str, str]]:
+    errors: dict[str, str] = {}
+    check = check_credit_code(credit_code or "")
+    if not check.structural_ok:
+        errors["credit_code"] = "；".join(p.message for p in check.problems) or "统一社会信用代码无效"
+    if not (enterprise_name or "").strip():
+        errors["enterprise_name"] = "“市场主体名称”不能为空"
+    return check.code, errors
+
+
+def platform_area() -> str:
+    """The top administrative area this platform serves (its root division)."""
+    root = Division.objects.filter(parent__isnull=True).order_by("code").first()
+    return root.code if root is not None else ""
+
+
+def is_outside_area(credit_code: str) -> bool:
+    """A code registered outside this platform's area goes to the outbound exchange list."""
+    division = check_credit_code(credit_code).division_code
+    area = platform_area()
+    return bool(division and area and not within(division, area))
+
+
+def _produced(spec: dict, cleaned: dict) -> date | None:
+    value = cleaned.get(spec.get("produced_field") or "")
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_late(provider: Department, produced_on: date | None, backfill: bool) -> bool:
+    if backfill or produced_on is None:
+        return False
+    rule = clocks.rule_in_force("collect", provider.division_code, produced_on)
+    if rule is None:
+        return False
+    last, _ = count_from(produced_on, rule.days, rule.unit)
+    return today() > last
+
+
+def today() -> date:
+    return timezone.now().astimezone(SHANGHAI).date()
+
+
+def archive_at(spec: dict, values: dict, published_on: date) -> str:
+    """The end of the last public day of a record published on ``published_on`` ("" = until removed)."""
+    end = record_types.publication_end(spec, values, published_on)
+    return _end_of_day(end) if end else ""
+
+
+def check_record(
+    *,
+    record_type: str,
+    credit_code: str,
+    enterprise_name: str,
+    values: dict[str, Any],
+    fmt: RecordFormat | None = None,
+) -> tuple[dict, str, dict, dict[str, str]]:
+    """The one validation of every channel: (spec, normalised credit code, cleaned values, errors)."""
+    spec = type_spec(record_type, fmt)
+    cleaned, errors = record_types.validate_fields(spec, values)
+    code, header_errors = _check_header(credit_code, enterprise_name)
+    return spec, code, cleaned, {**header_errors, **errors}
+
+
+def submit_record(
+    *,
+    provider: Department,
+    record_type: str,
+    credit_code: str,
+    enterprise_name: str,
+    values: dict[str, Any],
+    actor: Person | None,
+    channel: str = Channel.FORM,
+    backfill: bool = False,
+    secret: bool = False,
+    sensitive: bool = False,
+) -> Submitted:
+    """One record from any channel.  Invalid data is kept (state 退回补正) and returned to the provider
+    as a 补正 task; a valid record goes on to review / publication.  Idempotent per identity."""
+    fmt = current_format()
+    spec, code, cleaned, errors = check_record(
+        record_type=record_type,
+        credit_code=credit_code,
+        enterprise_name=enterprise_name,
+        values=values,
+        fmt=fmt,
+    )
+    document_number = str(
+        cleaned.get(spec["document_field"]) or values.get(spec["document_field"]) or ""
+    ).strip()
+    if not document_number:
+        raise RecordRefused(
+            f"缺少文书编号（{_label(spec, spec['document_field'])}），无法识别这条信息",
+            details={spec["document_field"]: "不能为空"},
+        )
+    produced_on = _produced(spec, cleaned)
+    with transaction.atomic():
+        existing = (
+            CollectedRecord.objects.select_for_update()
+            .filter(provider=provider, record_type=record_type, document_number=document_number)
+            .first()
+        )
+        if existing is not None:
+            return _resubmit(
+                existing, spec, fmt, code, enterprise_name, cleaned, errors, produced_on, actor, channel
+            )
+        item = CollectedRecord.objects.create(
+            record_type=record_type,
+            type_name=spec["name"],
+            provider=provider,
+            credit_code=code,
+            enterprise_name=enterprise_name.strip(),
+            enterprise=Enterprise.objects.filter(credit_code=code).first(),
+            document_number=document_number,
+            produced_on=produced_on,
+            values=cleaned,
+            errors=errors,
+            secret=secret,
+            sensitive=sensitive,
+            backfill=backfill,
+            late=_is_late(provider, produced_on, backfill),
+            channel=channel,
+            format_version=fmt.version,
+            area_code=provider.division_code,
+        )
+        _version(item, actor, note="首次归集")
+        record(
+            "record_collected",
+            actor=actor,
+            record_id=item.pk,
+            record_type=record_type,
+            document_number=document_number,
+            provider=provider.code,
+            channel=channel,
+            errors=errors,
+            late=item.late,
+        )
+        _start_case(item, spec, actor)
+    return Submitted(item, "created")
+
+
+def _label(spec: dict, name: str) -> str:
+    for field in spec.get("fields", []):
+        if field["name"] == name:
+            return field.get("label", name)
+    return name
+
+
+def _resubmit(
+    item, spec, fmt, code, enterprise_name, cleaned, errors, produced_on, actor, channel
+) -> Submitted:
+    if item.state in (State.PUBLISHED, State.ARCHIVED):
+        raise RecordRefused(
+            f"“{item}”已公示，不能直接覆盖：请通过更正流程修改", details={"document_number": "已公示"}
+        )
+    same = (
+        item.values == cleaned
+        and item.credit_code == code
+        and item.enterprise_name == enterprise_name.strip()
+    )
+    if same and item.state != State.WITHDRAWN:
+        return Submitted(item, "unchanged")
+    restart = item.state in (State.WITHDRAWN, State.CONFIDENTIAL, State.OUTBOUND) or item.instance is None
+    item.credit_code, item.enterprise_name, item.values, item.errors = (
+        code,
+        enterprise_name.strip(),
+        cleaned,
+        errors,
+    )
+    item.produced_on, item.format_version, item.channel = produced_on, fmt.version, channel
+    item.enterprise = Enterprise.objects.filter(credit_code=code).first()
+    item.version += 1
+    item.withdrawn_reason = ""
+    item.save()
+    _version(item, actor, note="重新报送")
+    record("record_resubmitted", actor=actor, record_id=item.pk, version=item.version, errors=errors)
+    if restart:
+        _start_case(item, spec, actor)
+    # Otherwise the case's 补正 task (if open) now shows this version; its officer confirms it.
+    return Submitted(item, "versioned")
+
+
+def _version(item: CollectedRecord, actor, *, note: str) -> None:
+    RecordVersion.objects.create(
+        record=item,
+        version=item.version,
+        credit_code=item.credit_code,
+        enterprise_name=item.enterprise_name,
+        produced_on=item.produced_on,
+        values=item.values,
+        errors=item.errors,
+        channel=item.channel,
+        note=note,
+        submitted_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _start_case(item: CollectedRecord, spec: dict, actor) -> None:
+    if not item.errors and is_outside_area(item.credit_code):
+        item.state = State.OUTBOUND  # registered elsewhere: exchanged out, not published here
+        item.save(update_fields=["state"])
+        record("record_outbound", actor=actor, record_id=item.pk, credit_code=item.credit_code)
+        return
+    item.state = State.RETURNED if item.errors else (State.REVIEWING if item.sensitive else State.PENDING)
+    item.save(update_fields=["state"])
+    instance = engine.start_process(
+        key=PROCESS,
+        data={
+            "record_id": item.pk,
+            "provider": item.provider.code,
+            "valid": not item.errors,
+            "secret": item.secret or (not item.errors and not record_types.is_published(spec, item.values)),
+            "sensitive": item.sensitive,
+            # Counted from publication: set again by 补正 and 保密审查 when they publish later.
+            "archive_at": archive_at(spec, item.values, today()),
+        },
+        business_key=f"GJ-{item.pk}-{item.version}",
+        title=f"{item.enterprise_name} · {item.type_name}",
+        actor=actor if getattr(actor, "pk", None) else None,
+        subject=(item.enterprise_name, item.credit_code),
+        area_code=item.area_code,
+    )
+    item.refresh_from_db()  # its first steps may have moved it on (published, kept confidential)
+    item.instance = instance
+    item.save(update_fields=["instance"])
+
+
+def _end_of_day(day: date) -> str:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI).isoformat()
+
+
+# --- steps of the case -----------------------------------------------------------------------
+
+
+def record_of(instance: ProcessInstance) -> CollectedRecord | None:
+    return CollectedRecord.objects.filter(instance=instance).select_related("provider").first()
+
+
+def apply_correction(*, instance, human_task, data: dict, actor) -> None:
+    """补正 completed: the corrected fields are a new version of the record."""
+    item = CollectedRecord.objects.select_for_update().get(instance=instance)
+    values = {key[len(FIELD_PREFIX) :]: value for key, value in data.items() if key.startswith(FIELD_PREFIX)}
+    if values and values != item.values:
+        item.values = values
+        item.errors = {}
+        item.version += 1
+        item.save()
+        _version(item, actor, note="补正")
+    item.state = State.REVIEWING if item.sensitive else State.PENDING
+    item.errors = {}
+    item.save(update_fields=["state", "errors"])
+    record("record_corrected", actor=actor, instance=instance, human_task=human_task, version=item.version)
+
+
+def apply_review(*, instance, human_task, data: dict, actor) -> None:
+    item = CollectedRecord.objects.select_for_update().get(instance=instance)
+    if data.get("review_decision") == "approve":
+        item.state = State.PENDING
+        item.save(update_fields=["state"])
+        record("record_review_passed", actor=actor, instance=instance, human_task=human_task)
+        return
+    reason = data.get("review_reason", "")
+    item.state, item.errors = State.RETURNED, {"review": reason or "保密审查未通过"}
+    item.save(update_fields=["state", "errors"])
+    record("record_review_returned", actor=actor, instance=instance, human_task=human_task, reason=reason)
+
+
+def _messaged(message) -> CollectedRecord:
+    """The record a case's message names (``{"record_id": …}``: the case may be new, not yet linked)."""
+    return CollectedRecord.objects.select_for_update().get(pk=message.payload["record_id"])
+
+
+def publish(*, message, instance) -> None:
+    item = _messaged(message)
+    item.state, item.published_at = State.PUBLISHED, timezone.now()
+    item.archive_on = record_types.publication_end(type_spec(item.record_type), item.values, today())
+    item.save(update_fields=["state", "published_at", "archive_on"])
+    record("record_published", instance=instance, record_id=item.pk, archive_on=str(item.archive_on or ""))
+
+
+def archive(*, message, instance) -> None:
+    item = _messaged(message)
+    item.state, item.archived_at = State.ARCHIVED, timezone.now()
+    item.save(update_fields=["state", "archived_at"])
+    record("record_archived", instance=instance, record_id=item.pk)
+
+
+def keep_confidential(*, message, instance) -> None:
+    """Not published: a state secret, or a record the rules keep off the portal (简易程序 penalty)."""
+    item = _messaged(message)
+    item.state = State.CONFIDENTIAL if item.secret else State.NOT_PUBLIC
+    item.save(update_fields=["state"])
+    record("record_kept_confidential", instance=instance, record_id=item.pk, secret=item.secret)
+
+
+# --- the provider's own actions ----------------------------------------------------------------
+
+
+def may_manage(user: Person, item: CollectedRecord) -> bool:
+    """Departments see and change only their own records (process admins see all)."""
+    return is_process_admin(user) or item.provider.code in provider_departments(user)
+
+
+def provider_departments(user: Person) -> list[str]:
+    return sorted(set(departments_in_role(user, "officer")) | set(departments_in_role(user, "reviewer")))
+
+
+def withdraw_record(*, item: CollectedRecord, reason: str, actor: Person) -> CollectedRecord:
+    """撤销 before publication (seed 003 lets the producer 修改、删除): kept, with the reason."""
+    if not may_manage(actor, item):
+        raise Forbidden("只能撤销本部门报送的信息")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordRefused("请填写撤销原因", details={"reason": "不能为空"})
+    if item.state not in OPEN_STATES:
+        raise RecordRefused(f"“{item.get_state_display()}”的信息不能撤销", details={"state": item.state})
+    with transaction.atomic():
+        item.state, item.withdrawn_reason = State.WITHDRAWN, reason
+        item.save(update_fields=["state", "withdrawn_reason"])
+        if item.instance is not None and item.instance.status in engine.ACTIVE:
+            engine.terminate_instance(
+                instance_id=item.instance.pk, actor=actor, reason=f"撤销涉企信息：{reason}"
+            )
+        record("record_withdrawn", actor=actor, record_id=item.pk, reason=reason)
+    return item

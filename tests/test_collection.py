@@ -1,0 +1,247 @@
+"""归集公示: a record from submission to publication and archive — validation returns it for 补正,
+保密审查, 涉密 and 依规不公示 records stay off the portal, resubmission is a new version, withdrawal
+keeps the row, departments see only their own records."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from casework.directory.credit_code import make_credit_code
+from casework.lifecycles.collection import selectors, services
+from casework.lifecycles.collection.models import CollectedRecord
+from casework.organization.models import Department
+from processes import engine
+from processes.models import AuditEvent, HumanTask, ProcessInstance
+
+from .conftest import local
+
+pytestmark = pytest.mark.django_db
+
+State = CollectedRecord.State
+NOW = local(2026, 11, 2, 10, 0)  # Monday
+CODE = make_credit_code("9", "1", "510802", "MA6D0G01")
+
+
+def permit(**overrides) -> dict:
+    values = {
+        "permit_number": "川卫许〔2026〕101号",
+        "permit_name": "医疗机构执业许可证",
+        "decision_date": "2026-10-30",
+        "valid_from": "2026-10-30",
+        "valid_to": "2031-10-29",
+        "permit_authority": "广元市卫生健康委员会",
+        "permit_content": "诊疗科目：内科、外科",
+    }
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def submit(users, values=None, *, record_type="permit", provider="WJW", code=CODE, **kwargs):
+    with time_machine.travel(NOW, tick=False):
+        return services.submit_record(
+            provider=Department.objects.get(code=provider),
+            record_type=record_type,
+            credit_code=code,
+            enterprise_name="广元市仁心门诊部有限公司",
+            values=permit() if values is None else values,
+            actor=users["officer_wj"],
+            **kwargs,
+        )
+
+
+def open_task(item, bpmn_id) -> HumanTask:
+    return HumanTask.objects.get(instance=item.instance, bpmn_id=bpmn_id, state=HumanTask.State.OPEN)
+
+
+def complete(task, user, data):
+    with time_machine.travel(NOW, tick=False):
+        engine.claim_task(task_id=task.pk, user=user)
+        engine.complete_task(task_id=task.pk, user=user, data=data)
+
+
+def test_a_valid_permit_is_published_at_once_until_its_validity_ends(users):
+    result = submit(users)
+    item = result.record
+    assert result.outcome == "created" and item.errors == {}
+    assert item.state == State.PUBLISHED and item.published_at is not None
+    assert item.archive_on == date(2031, 10, 29)
+    assert item.version == 1 and item.versions.count() == 1
+    assert {"record_collected", "record_published"} <= set(
+        AuditEvent.objects.values_list("action", flat=True)
+    )
+    assert list(selectors.published_for(CODE)) == [item]
+
+
+def test_invalid_data_is_kept_and_returned_for_correction_within_the_collect_clock(users):
+    item = submit(users, permit(permit_name=None, valid_to="2026-01-01")).record
+    assert item.state == State.RETURNED
+    assert set(item.errors) >= {"permit_name", "valid_to"}
+    task = open_task(item, "correct_record")
+    assert task.candidate_department == "WJW" and task.due_clock == "collect"
+    assert "广元市涉企信息统一归集公示工作实施方案" in task.due_basis  # 广元: 7 working days
+    assert task.due_at == local(2026, 11, 11, 23, 59, 59)
+
+    fields = {f"v_{k}": v for k, v in permit().items()}
+    complete(task, users["officer_wj"], fields)
+    item.refresh_from_db()
+    assert item.state == State.PUBLISHED and item.errors == {}
+    assert item.version == 2 and item.values["permit_name"] == "医疗机构执业许可证"
+    assert [v.note for v in selectors.versions_of(item)] == ["补正", "首次归集"]
+
+
+def test_the_correction_form_refuses_data_that_still_fails_the_spec(users):
+    item = submit(users, permit(permit_name=None)).record
+    task = open_task(item, "correct_record")
+    with time_machine.travel(NOW, tick=False):
+        engine.claim_task(task_id=task.pk, user=users["officer_wj"])
+        with pytest.raises(Exception, match="许可文件名称"):
+            engine.complete_task(
+                task_id=task.pk,
+                user=users["officer_wj"],
+                data={f"v_{k}": v for k, v in permit(permit_name="").items()},
+            )
+    item.refresh_from_db()
+    assert item.state == State.RETURNED
+
+
+def test_a_sensitive_record_waits_for_review_and_a_return_goes_back_to_correction(users):
+    item = submit(users, sensitive=True).record
+    assert item.state == State.REVIEWING
+    review = open_task(item, "review_record")
+    assert review.candidate_role == "reviewer" and review.due_clock == "publish"
+    complete(
+        review, users["reviewer_wj"], {"review_decision": "return", "review_reason": "含未脱敏的病历信息"}
+    )
+    item.refresh_from_db()
+    assert item.state == State.RETURNED
+    correct = open_task(item, "correct_record")
+    complete(
+        correct,
+        users["officer_wj"],
+        {f"v_{k}": v for k, v in permit(permit_content="诊疗科目：内科").items()},
+    )
+    review = open_task(item, "review_record")
+    complete(review, users["reviewer_wj"], {"review_decision": "approve"})
+    item.refresh_from_db()
+    assert item.state == State.PUBLISHED and item.values["permit_content"] == "诊疗科目：内科"
+
+
+def test_a_state_secret_and_a_simple_procedure_penalty_are_never_published(users):
+    secret = submit(users, secret=True).record
+    assert secret.state == State.CONFIDENTIAL
+    penalty = {
+        "penalty_number": "广卫罚〔2026〕12号",
+        "violation_type": "未按规定公示",
+        "procedure": "simple",
+        "penalty_kind": "fine",
+        "penalty_content": "罚款200元",
+        "fine_amount": "200",
+        "publication_class": "light",
+        "decision_authority": "广元市卫生健康委员会",
+        "decision_date": "2026-10-30",
+    }
+    simple = submit(users, penalty, record_type="penalty").record
+    assert simple.state == State.NOT_PUBLIC
+    assert list(selectors.published_for(CODE)) == []
+
+
+def test_resubmitting_is_idempotent_and_a_change_is_a_new_version(users):
+    first = submit(users, permit(permit_name=None)).record
+    again = submit(users, permit(permit_name=None))
+    assert again.outcome == "unchanged" and again.record.pk == first.pk
+    changed = submit(users, permit(permit_name=None, permit_content="诊疗科目：儿科"))
+    assert changed.outcome == "versioned" and changed.record.version == 2
+    assert CollectedRecord.objects.count() == 1
+
+
+def test_a_published_record_is_not_overwritten(users):
+    submit(users)
+    with pytest.raises(services.RecordRefused, match="更正"):
+        submit(users, permit(permit_content="改了"))
+
+
+def test_withdrawal_keeps_the_row_with_its_reason_and_only_the_provider_may(users):
+    item = submit(users, permit(permit_name=None)).record
+    with pytest.raises(services.Forbidden):
+        services.withdraw_record(item=item, reason="误报", actor=users["officer_jy"])
+    with pytest.raises(services.RecordRefused, match="撤销原因"):
+        services.withdraw_record(item=item, reason=" ", actor=users["officer_wj"])
+    services.withdraw_record(item=item, reason="重复报送", actor=users["officer_wj"])
+    item.refresh_from_db()
+    assert item.state == State.WITHDRAWN and item.withdrawn_reason == "重复报送"
+    assert ProcessInstance.objects.get(pk=item.instance_id).status == ProcessInstance.Status.TERMINATED
+    assert not HumanTask.objects.filter(instance=item.instance, state=HumanTask.State.OPEN).exists()
+
+
+def test_a_department_sees_only_its_own_records(users, client):
+    item = submit(users).record
+    assert selectors.visible_record(users["officer_jy"], item.pk) is None
+    client.force_login(users["officer_jy"])
+    assert client.get(reverse("workbench:record", args=[item.pk])).status_code == 404
+    assert "广元市仁心门诊部" not in client.get(reverse("workbench:records")).content.decode()
+    client.force_login(users["officer_wj"])
+    page = client.get(reverse("workbench:record", args=[item.pk])).content.decode()
+    assert "川卫许〔2026〕101号" in page and "已公示" in page
+
+
+def test_the_publication_period_ends_in_archive(users):
+    item = submit(users, permit(valid_to="2026-11-30")).record
+    assert item.archive_on == date(2026, 11, 30)
+    with time_machine.travel(local(2026, 12, 1, 9, 0), tick=False):
+        engine.fire_due_timers()
+    item.refresh_from_db()
+    assert item.state == State.ARCHIVED and item.archived_at is not None
+    assert list(selectors.published_for(CODE)) == []
+    assert CollectedRecord.objects.filter(pk=item.pk).exists()  # kept, never deleted
+
+
+def test_late_collection_is_flagged_unless_it_is_backfill(users):
+    old = permit(decision_date="2026-09-01", valid_from="2026-09-01")
+    assert submit(users, old).record.late
+    backfill = submit(
+        users,
+        permit(permit_number="川卫许〔2026〕5号", decision_date="2026-09-01", valid_from="2026-09-01"),
+        backfill=True,
+    )
+    assert not backfill.record.late
+    assert not submit(users, permit(permit_number="川卫许〔2026〕6号")).record.late
+
+
+def test_an_enterprise_registered_elsewhere_goes_to_the_outbound_list(users):
+    outside = make_credit_code("9", "1", "430102", "MA4L0001")
+    item = submit(users, code=outside).record
+    assert item.state == State.OUTBOUND and item.instance is None
+
+
+def test_the_entry_form_reports_field_errors_and_saves_a_good_record(users, client):
+    client.force_login(users["officer_wj"])
+    page = client.get(reverse("workbench:record-entry") + "?type=permit").content.decode()
+    assert "许可文件编号" in page and "许可机关" in page
+    bad = client.post(
+        reverse("workbench:record-entry"),
+        {
+            "record_type": "permit",
+            "provider": "WJW",
+            "credit_code": "123",
+            "enterprise_name": "某公司",
+            **permit(),
+        },
+    )
+    assert bad.status_code == 422 and "统一社会信用代码" in bad.content.decode()
+    assert not CollectedRecord.objects.exists()
+    with time_machine.travel(NOW, tick=True):
+        good = client.post(
+            reverse("workbench:record-entry"),
+            {
+                "record_type": "permit",
+                "provider": "WJW",
+                "credit_code": CODE,
+                "enterprise_name": "某公司",
+                **permit(),
+            },
+        )
+    item = CollectedRecord.objects.get()
+    assert good.status_code == 302 and good["Location"] == reverse("workbench:record", args=[item.pk])
+    assert item.channel == CollectedRecord.Channel.FORM and item.state == State.PUBLISHED
