@@ -245,3 +245,41 @@ def test_the_entry_form_reports_field_errors_and_saves_a_good_record(users, clie
     item = CollectedRecord.objects.get()
     assert good.status_code == 302 and good["Location"] == reverse("workbench:record", args=[item.pk])
     assert item.channel == CollectedRecord.Channel.FORM and item.state == State.PUBLISHED
+
+
+def test_a_permit_granted_through_the_registration_push_becomes_a_published_permit_record(users):
+    from casework.lifecycles.registration_push.services import SYSTEM, receive_registration
+
+    with time_machine.travel(NOW, tick=False):
+        registration, _ = receive_registration(
+            event_id="E-permit-0001",
+            credit_code=make_credit_code("9", "1", "510800", "MA6KP001"),
+            name="广元市某培训学校有限公司",
+            business_scope="文化教育培训（不含学历教育）",  # routes to 教育 (JYJ)
+            authority_code="SCJG",
+            registered_on=date(2026, 11, 2),
+            actor=SYSTEM,
+        )
+        case = registration.instance
+        claim = HumanTask.objects.get(instance=case, bpmn_id="claim_or_return")
+        engine.claim_task(task_id=claim.pk, user=users["officer_jy"])
+        engine.complete_task(task_id=claim.pk, user=users["officer_jy"], data={"claim_decision": "claim"})
+        feedback = HumanTask.objects.get(instance=case, bpmn_id="permit_feedback")
+        engine.complete_task(
+            task_id=feedback.pk,
+            user=users["officer_jy"],
+            data={
+                "permit_decision": "granted",
+                "decision_date": "2026-10-30",
+                "permit_number": "教民〔2026〕8号",
+                "permit_name": "民办学校办学许可证",
+                "valid_from": "2026-10-30",
+                "valid_to": "2031-10-29",
+                "permit_authority": "广元市教育局",
+                "permit_content": "文化教育培训",
+            },
+        )
+    item = CollectedRecord.objects.get(document_number="教民〔2026〕8号")
+    assert item.channel == CollectedRecord.Channel.PUSH and item.provider.code == "JYJ"
+    assert item.state == State.PUBLISHED and item.enterprise == registration.enterprise
+    assert item.values["permit_name"] == "民办学校办学许可证"

@@ -411,3 +411,30 @@ def withdraw_record(*, item: CollectedRecord, reason: str, actor: Person) -> Col
             )
         record("record_withdrawn", actor=actor, record_id=item.pk, reason=reason)
     return item
+
+
+# --- records from elsewhere ------------------------------------------------------------------------
+
+
+def collect_granted_permit(*, enterprise, department_code: str, values: dict, actor, **kwargs: Any) -> None:
+    """A permit fed back through 双告知 becomes a 行政许可 record, without re-entry (signal receiver).
+
+    A feedback the spec refuses is still collected (returned to the department for 补正); only a
+    missing document number (nothing to identify the record by) skips it — with an audit row.
+    """
+    provider = Department.objects.filter(code=department_code).first()
+    if provider is None:
+        return
+    try:
+        with transaction.atomic():
+            submit_record(
+                provider=provider,
+                record_type="permit",
+                credit_code=enterprise.credit_code,
+                enterprise_name=enterprise.name,
+                values=values,
+                actor=actor,
+                channel=Channel.PUSH,
+            )
+    except DomainError as exc:
+        record("record_not_collected", actor=actor, department=department_code, reason=exc.message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from casework.directory.signals import permit_granted
 from casework.organization.permissions import is_process_admin
 from casework.workbench import extensions
 from casework.workbench.forms import register_task_form
@@ -20,6 +21,7 @@ hooks.register_message_handler("collection_archive")(services.archive)
 hooks.register_message_handler("collection_confidential")(services.keep_confidential)
 hooks.on_task_completed(PROCESS, "correct_record")(services.apply_correction)
 hooks.on_task_completed(PROCESS, "review_record")(services.apply_review)
+permit_granted.connect(services.collect_granted_permit, dispatch_uid="collection:permit_granted")
 
 register_task_form(PROCESS, "correct_record", CorrectRecordForm)
 register_task_form(PROCESS, "review_record", ReviewRecordForm)
@@ -67,6 +69,7 @@ extensions.register_audit_labels(
         "record_kept_confidential": "涉密不予公示",
         "record_withdrawn": "撤销涉企信息",
         "record_outbound": "外地主体转交换",
+        "record_not_collected": "许可反馈未能归集",
     },
     decisions={"approve": "同意公示", "return": "退回补正"},
 )

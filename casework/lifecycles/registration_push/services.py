@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from casework.clocks import services as clocks
 from casework.directory.services import register_enterprise
+from casework.directory.signals import permit_granted
 from casework.errors import DomainError, UserFacingError
 from casework.organization.divisions import related
 from casework.organization.models import Department
@@ -346,6 +347,22 @@ def _as_date(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
+def _permit_values(feedback: PermitFeedback) -> dict[str, str]:
+    dates = {
+        "decision_date": feedback.decision_date,
+        "valid_from": feedback.valid_from,
+        "valid_to": feedback.valid_to,
+    }
+    values = {
+        "permit_number": feedback.permit_number,
+        "permit_name": feedback.permit_name,
+        "permit_authority": feedback.permit_authority,
+        "permit_content": feedback.permit_content,
+        **{name: day.isoformat() for name, day in dates.items() if day},
+    }
+    return {name: value for name, value in values.items() if value}
+
+
 def record_feedback(*, instance: ProcessInstance, human_task: HumanTask, data: dict, actor: Person) -> None:
     """许可审批反馈: the decision (and a granted permit's record); late after the area's
     ``push.feedback`` clock (湖南 7 working days from the decision, 巴州 20, …)."""
@@ -379,3 +396,11 @@ def record_feedback(*, instance: ProcessInstance, human_task: HumanTask, data: d
         decision=feedback.decision,
         late=late,
     )
+    if feedback.decision == "granted":  # e.g. 归集公示 turns it into a 行政许可 record, no re-entry
+        permit_granted.send(
+            sender=PermitFeedback,
+            enterprise=feedback.registration.enterprise,
+            department_code=feedback.department_code,
+            values=_permit_values(feedback),
+            actor=actor,
+        )
