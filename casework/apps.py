@@ -17,6 +17,7 @@ class CaseworkConfig(AppConfig):
         from .clocks import services as clocks
         from .organization import permissions  # noqa: F401  the authorizer and the admin check
         from .organization.models import Role
+        from .portal import staff  # noqa: F401  the 公众异议 page in the workbench
         from .workbench import (
             calendar_coverage,  # noqa: F401  who hears the holiday table runs out
             notices,  # noqa: F401  the default new-task notice

@@ -224,6 +224,21 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds; a hung ma
 SUPERVISION_DEPARTMENT = os.environ.get("SUPERVISION_DEPARTMENT", "XNDB")
 # Legal deadlines are rules in the 法定时限规则 table (casework.clocks), named by the diagrams.
 
+# --- Uploaded files (异议附件) --------------------------------------------------------------
+# Under VAR_DIR and never served as static files: views that check who asks hand them out.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+# --- Public portal (/gs/, casework.portal) -----------------------------------------------
+# Per client address and per window, counted in the cache (configure a shared cache, e.g.
+# Redis, when several web processes serve the portal; the default cache is per process).
+PORTAL_SEARCHES_PER_MINUTE = int(os.environ.get("PORTAL_SEARCHES_PER_MINUTE", "30"))
+PORTAL_PAGES_PER_MINUTE = int(os.environ.get("PORTAL_PAGES_PER_MINUTE", "120"))  # enterprise pages
+PORTAL_OBJECTIONS_PER_HOUR = int(os.environ.get("PORTAL_OBJECTIONS_PER_HOUR", "5"))
+PORTAL_ATTACHMENT_MAX_BYTES = int(os.environ.get("PORTAL_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+# The client address is REMOTE_ADDR; behind a reverse proxy name the META key it sets
+# (e.g. HTTP_X_REAL_IP) — only when the proxy always overwrites that header.
+PORTAL_CLIENT_IP_HEADER = os.environ.get("PORTAL_CLIENT_IP_HEADER", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -41,5 +41,6 @@ urlpatterns = [
     path("api/v1/", include("notifications.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("gs/", include("casework.portal.urls")),  # 公示系统: the public pages, no login
     path("", site.urls),
 ]

@@ -10,8 +10,9 @@ from casework.clocks.models import LegalClock
 from casework.directory.models import Enterprise
 from casework.lifecycles import submodules
 from casework.organization.models import Department, Membership, Role, Sector
+from casework.portal.models import Objection
 
-__all__ = ["Department", "Enterprise", "LegalClock", "Membership", "Role", "Sector"]
+__all__ = ["Department", "Enterprise", "LegalClock", "Membership", "Objection", "Role", "Sector"]
 
 for _module in submodules("models"):  # re-exported for the shell and old imports
     for _name in getattr(_module, "__all__", ()):
