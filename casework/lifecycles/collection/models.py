@@ -5,7 +5,10 @@ Nothing is deleted: a record withdrawn before publication keeps its row (已撤�
 a resubmission with the same (provider, type, document number) is a new version of the record.
 """
 
+from pathlib import Path
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import models
 
 
@@ -161,4 +164,93 @@ class RecordVersion(models.Model):
         return f"{self.record} v{self.version}"
 
 
-__all__ = ["CollectedRecord", "RecordFormat", "RecordVersion"]
+def import_storage() -> Storage:
+    """Uploaded import files and their error reports: under MEDIA_ROOT (VAR_DIR/media when unset),
+    never served as static files — the job's pages hand them to its own department."""
+    if settings.MEDIA_ROOT:
+        return FileSystemStorage()  # follows MEDIA_ROOT, also when a test overrides it
+    return FileSystemStorage(location=Path(settings.VAR_DIR) / "media")
+
+
+def _upload_path(job: "ImportJob", filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    return f"collection/imports/{job.created_at:%Y/%m}/{job.token}{suffix}"
+
+
+def _report_path(job: "ImportJob", filename: str) -> str:
+    return f"collection/imports/{job.created_at:%Y/%m}/{job.token}-errors.xlsx"
+
+
+class ImportJob(models.Model):
+    """批量导入: one uploaded .xlsx/.csv of one record type, imported row by row by a Celery job."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导入中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "导入失败"
+
+    token = models.CharField("文件标识", max_length=32, unique=True, editable=False)
+    provider = models.ForeignKey(
+        "casework.Department",
+        on_delete=models.PROTECT,
+        related_name="collection_imports",
+        verbose_name="提供部门",
+    )
+    record_type = models.CharField("信息类别", max_length=40)
+    type_name = models.CharField("信息类别名称", max_length=60)
+    file = models.FileField("导入文件", upload_to=_upload_path, storage=import_storage, max_length=200)
+    file_name = models.CharField("原文件名", max_length=200)
+    backfill = models.BooleanField("存量信息补录", default=False)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField("数据行数", default=0)
+    processed = models.PositiveIntegerField("已处理", default=0)
+    accepted = models.PositiveIntegerField("已归集", default=0)
+    returned = models.PositiveIntegerField("已保存、退回补正", default=0)
+    unchanged = models.PositiveIntegerField("内容未变", default=0)
+    refused = models.PositiveIntegerField("无法识别、未导入", default=0)
+    problems = models.JSONField(
+        "问题示例", default=list, blank=True, help_text="前若干个问题行：行号、结果、字段、原因"
+    )
+    error_report = models.FileField(
+        "错误报告", upload_to=_report_path, storage=import_storage, max_length=200, blank=True
+    )
+    message = models.CharField("失败原因", max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="导入人",
+    )
+    created_at = models.DateTimeField("上传时间")
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "批量导入"
+        verbose_name_plural = "批量导入"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["provider", "created_at"], name="collection_import_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.type_name}：{self.file_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(100, self.processed * 100 // self.total) if self.total else 0
+
+    @property
+    def problem_count(self) -> int:
+        return self.returned + self.refused
+
+
+__all__ = ["CollectedRecord", "ImportJob", "RecordFormat", "RecordVersion"]

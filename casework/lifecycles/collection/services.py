@@ -26,6 +26,7 @@ from processes.audit import record
 from processes.business_calendar import SHANGHAI
 from processes.deadlines import count_from
 from processes.models import ProcessInstance
+from processes.operation import memo, memoised
 
 from . import record_types
 from .models import CollectedRecord, RecordFormat, RecordVersion
@@ -59,7 +60,12 @@ class Submitted:
 
 
 def current_format() -> RecordFormat:
-    """The spec in force (version 1 is the bundled ``record_types.RECORD_TYPES``)."""
+    """The spec in force (version 1 is the bundled ``record_types.RECORD_TYPES``); read once per
+    ``operation.memo_scope()`` (a batch import's chunk), its JSON is the largest row of a submit."""
+    return memoised(("collection", "format"), _current_format)
+
+
+def _current_format() -> RecordFormat:
     latest = RecordFormat.objects.order_by("-version").first()
     if latest is None:
         latest, _ = RecordFormat.objects.get_or_create(
@@ -96,8 +102,30 @@ def _check_header(credit_code: str, enterprise_name: str) -> tuple[str, dict[str
 
 def platform_area() -> str:
     """The top administrative area this platform serves (its root division)."""
-    root = Division.objects.filter(parent__isnull=True).order_by("code").first()
-    return root.code if root is not None else ""
+
+    def compute() -> str:
+        root = Division.objects.filter(parent__isnull=True).order_by("code").first()
+        return root.code if root is not None else ""
+
+    return memoised(("collection", "platform_area"), compute)
+
+
+def enterprise_for(code: str) -> Enterprise | None:
+    """The 名录库 enterprise of a credit code (a batch's codes are read at once: ``remember_enterprises``)."""
+    return memoised(
+        ("collection", "enterprise", code), lambda: Enterprise.objects.filter(credit_code=code).first()
+    )
+
+
+def remember_enterprises(codes: list[str]) -> None:
+    """Inside a ``memo_scope()``: look up a batch's enterprises with one query (a miss is None)."""
+    cache = memo()
+    if cache is None:
+        return
+    wanted = {code for code in codes if code}
+    found = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=wanted)}
+    for code in wanted:
+        cache[("collection", "enterprise", code)] = found.get(code)
 
 
 def is_outside_area(credit_code: str) -> bool:
@@ -118,7 +146,10 @@ def _produced(spec: dict, cleaned: dict) -> date | None:
 def _is_late(provider: Department, produced_on: date | None, backfill: bool) -> bool:
     if backfill or produced_on is None:
         return False
-    rule = clocks.rule_in_force("collect", provider.division_code, produced_on)
+    rule = memoised(
+        ("collection", "collect_rule", provider.division_code, produced_on),
+        lambda: clocks.rule_in_force("collect", provider.division_code, produced_on),
+    )
     if rule is None:
         return False
     last, _ = count_from(produced_on, rule.days, rule.unit)
@@ -198,7 +229,7 @@ def submit_record(
             provider=provider,
             credit_code=code,
             enterprise_name=enterprise_name.strip(),
-            enterprise=Enterprise.objects.filter(credit_code=code).first(),
+            enterprise=enterprise_for(code),
             document_number=document_number,
             produced_on=produced_on,
             values=cleaned,
@@ -237,17 +268,17 @@ def _label(spec: dict, name: str) -> str:
 def _resubmit(
     item, spec, fmt, code, enterprise_name, cleaned, errors, produced_on, actor, channel
 ) -> Submitted:
-    if item.state in (State.PUBLISHED, State.ARCHIVED):
-        raise RecordRefused(
-            f"“{item}”已公示，不能直接覆盖：请通过更正流程修改", details={"document_number": "已公示"}
-        )
     same = (
         item.values == cleaned
         and item.credit_code == code
         and item.enterprise_name == enterprise_name.strip()
     )
     if same and item.state != State.WITHDRAWN:
-        return Submitted(item, "unchanged")
+        return Submitted(item, "unchanged")  # a repeated import or API call, published or not
+    if item.state in (State.PUBLISHED, State.ARCHIVED):
+        raise RecordRefused(
+            f"“{item}”已公示，不能直接覆盖：请通过更正流程修改", details={"document_number": "已公示"}
+        )
     restart = item.state in (State.WITHDRAWN, State.CONFIDENTIAL, State.OUTBOUND) or item.instance is None
     item.credit_code, item.enterprise_name, item.values, item.errors = (
         code,
@@ -256,7 +287,7 @@ def _resubmit(
         errors,
     )
     item.produced_on, item.format_version, item.channel = produced_on, fmt.version, channel
-    item.enterprise = Enterprise.objects.filter(credit_code=code).first()
+    item.enterprise = enterprise_for(code)
     item.version += 1
     item.withdrawn_reason = ""
     item.save()

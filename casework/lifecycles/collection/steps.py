@@ -47,8 +47,12 @@ def _provides(user: Any, roles: set[str]) -> bool:
 
 extensions.register_panel(PROCESS, "collection/_record.html", _panel, order=10)
 extensions.register_urls(urls.web)
+extensions.register_urls(urls.api, api=True)
 extensions.register_menu_entry(
     "信息归集录入", "workbench:record-entry", "post_add", visible=_provides, order=55
+)
+extensions.register_menu_entry(
+    "批量导入", "workbench:record-import", "upload_file", visible=_provides, order=55
 )
 extensions.register_menu_entry(
     "归集记录",
@@ -70,6 +74,9 @@ extensions.register_audit_labels(
         "record_withdrawn": "撤销涉企信息",
         "record_outbound": "外地主体转交换",
         "record_not_collected": "许可反馈未能归集",
+        "record_import_queued": "上传批量导入文件",
+        "record_import_done": "批量导入完成",
+        "record_import_failed": "批量导入中止",
     },
     decisions={"approve": "同意公示", "return": "退回补正"},
 )
