@@ -86,7 +86,7 @@ class ImportView(LoginRequiredMixin, View):
         except UserFacingError as exc:
             form.add_error("file", exc.message)
             return self.get(request, form=form, status=422)
-        messages.success(request, f"已上传“{job.file_name}”，正在后台导入")
+        messages.success(request, f"已上传“{job.file_name}”：导入在后台进行，进度见本页")
         return HttpResponseRedirect(reverse("workbench:record-import-job", args=[job.pk]))
 
 
