@@ -18,6 +18,15 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 STARTED_AT = datetime(2025, 11, 3, 10, 0, tzinfo=SHANGHAI)  # a Monday
 TIMERS_AT = datetime(2025, 11, 4, 9, 0, tzinfo=SHANGHAI)  # the demo case's same-day deadline has passed
 STEPS_AT = datetime(2025, 11, 4, 10, 0, tzinfo=SHANGHAI)
+ARCHIVE_AT = datetime(2031, 1, 6, 10, 0, tzinfo=SHANGHAI)  # every permit published above has expired
+# 归集公示: a record that fails the spec (补正) and needs 保密审查, finished in other processes.
+RECORD = {
+    "permit_number": "广卫许〔2025〕9号",
+    "decision_date": "2025-11-01",
+    "valid_from": "2025-11-01",
+    "permit_authority": "广元市卫生健康委员会",
+    "permit_content": "公共场所卫生",
+}
 
 # Matches 食药 (510800-SP) and 教育 (JYJ) in 广元市: a two-child multi-instance push.
 TWO_DEPARTMENT_SCOPE = "餐饮服务；预包装食品销售；文化教育培训（不含学历教育）；会议服务"
@@ -38,8 +47,8 @@ def setup() -> dict:
     from casework.organization.demo_accounts import seed_accounts
     from processes.deploy import load_bundled_processes
 
+    seed_accounts()  # master data first: the diagrams name its legal clocks
     load_bundled_processes()
-    seed_accounts()
     return {"ok": True}
 
 
@@ -75,6 +84,18 @@ def start() -> dict:
         deadline_workdays=0,
     )
     started.append(demo.pk)
+    from casework.lifecycles.collection.services import submit_record
+
+    collected = submit_record(
+        provider=Department.objects.get(code="WJW"),
+        record_type="permit",
+        credit_code=make_credit_code("9", "1", "510800", "MA6X0003"),
+        enterprise_name="广元市跨进程测试宾馆有限公司",
+        values=RECORD,  # no 许可文件名称: returned for 补正
+        actor=None,
+        sensitive=True,
+    )
+    started.append(collected.record.instance_id)
     return {"started": started}
 
 
@@ -122,6 +143,8 @@ def _data_for(task) -> dict:
         "claim_from_pool": {},
         "handle_case": {"opinion": "已核实办理"},
         "supervise": {"decision": "urge", "urge_workdays": 3, "reason": "请于三个工作日内办结"},
+        "correct_record": {f"v_{k}": v for k, v in {**RECORD, "permit_name": "公共场所卫生许可证"}.items()},
+        "review_record": {"review_decision": "approve"},
     }[task.bpmn_id]
 
 
@@ -169,11 +192,12 @@ def main(argv: list[str]) -> None:
 
     django.setup()
     command, *args = argv
-    moment = {"start": STARTED_AT, "timers": TIMERS_AT}.get(command, STEPS_AT)
+    moment = {"start": STARTED_AT, "timers": TIMERS_AT, "archive": ARCHIVE_AT}.get(command, STEPS_AT)
     action = {
         "setup": setup,
         "start": start,
         "timers": fire_timers,
+        "archive": fire_timers,
         "claim": claim,
         "complete": complete,
         "report": report,

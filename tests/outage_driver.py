@@ -20,8 +20,8 @@ def setup() -> dict:
     from casework.organization.models import Department, Membership, Role
     from processes.deploy import load_bundled_processes
 
+    seed_accounts()  # master data first: the diagrams name its legal clocks
     load_bundled_processes()
-    seed_accounts()
     # 餐饮服务 routes to 广元市食药 (510800-SP): give it an officer with an address to e-mail.
     officer, _ = get_user_model().objects.get_or_create(
         username="officer_sp", defaults={"email": "officer_sp@xtjg.example.gov.cn"}

@@ -283,3 +283,17 @@ def test_a_permit_granted_through_the_registration_push_becomes_a_published_perm
     assert item.channel == CollectedRecord.Channel.PUSH and item.provider.code == "JYJ"
     assert item.state == State.PUBLISHED and item.enterprise == registration.enterprise
     assert item.values["permit_name"] == "民办学校办学许可证"
+
+
+def test_an_officer_reports_only_for_their_own_department(users):
+    with pytest.raises(services.Forbidden, match="卫生健康委员会"):
+        with time_machine.travel(NOW, tick=False):
+            services.submit_record(
+                provider=Department.objects.get(code="WJW"),
+                record_type="permit",
+                credit_code=CODE,
+                enterprise_name="某公司",
+                values=permit(),
+                actor=users["officer_jy"],
+            )
+    assert not CollectedRecord.objects.exists()

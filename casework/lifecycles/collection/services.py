@@ -196,6 +196,12 @@ def submit_record(
 ) -> Submitted:
     """One record from any channel.  Invalid data is kept (state 退回补正) and returned to the provider
     as a 补正 task; a valid record goes on to review / publication.  Idempotent per identity."""
+    if (
+        actor is not None
+        and getattr(actor, "pk", None) is not None
+        and not (is_process_admin(actor) or provider.code in provider_departments(actor))
+    ):
+        raise Forbidden(f"您不能以“{provider.name}”的名义报送涉企信息", details={"provider": "不是您的部门"})
     fmt = current_format()
     spec, code, cleaned, errors = check_record(
         record_type=record_type,

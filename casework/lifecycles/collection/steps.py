@@ -12,6 +12,7 @@ from casework.workbench.forms import register_task_form
 from processes import hooks
 
 from . import selectors, services, urls
+from .demo_data import seed_records
 from .forms import CorrectRecordForm, ReviewRecordForm
 
 PROCESS = services.PROCESS
@@ -80,3 +81,4 @@ extensions.register_audit_labels(
     },
     decisions={"approve": "同意公示", "return": "退回补正"},
 )
+extensions.register_demo_seeder("归集公示演示信息", seed_records, order=30)
