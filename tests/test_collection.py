@@ -297,3 +297,31 @@ def test_an_officer_reports_only_for_their_own_department(users):
                 actor=users["officer_jy"],
             )
     assert not CollectedRecord.objects.exists()
+
+
+RAW_ID = "510802198803150014"
+
+
+def test_the_portal_shows_published_records_masked_and_never_a_raw_id(users, client):
+    values = permit(
+        legal_representative="王建国",
+        legal_representative_id=RAW_ID,
+        permit_content=f"负责人身份证 {RAW_ID}，电话 13981234567",
+    )
+    submit(users, values)
+    submit(users, permit(permit_number="川卫许〔2026〕102号", permit_name="待补正许可", permit_authority=""))
+    page = client.get(reverse("portal:enterprise", args=[CODE])).content.decode()
+    assert "医疗机构执业许可证" in page and "川卫许〔2026〕101号" in page and "广元市卫生健康委员会" in page
+    assert RAW_ID not in page and "13981234567" not in page
+    assert "510***********0014" in page and "139****4567" in page
+    assert "待补正许可" not in page  # returned for 补正: not published
+    found = client.get(reverse("portal:search"), {"q": "仁心门诊"}).content.decode()
+    assert CODE in found
+
+
+def test_an_archived_record_leaves_the_portal(users, client):
+    submit(users, permit(valid_to="2026-11-30"))
+    with time_machine.travel(local(2026, 12, 1, 9, 0), tick=False):
+        engine.fire_due_timers()
+    page = client.get(reverse("portal:enterprise", args=[CODE])).content.decode()
+    assert "川卫许〔2026〕101号" not in page

@@ -7,11 +7,12 @@ from typing import Any
 
 from casework.directory.signals import permit_granted
 from casework.organization.permissions import is_process_admin
+from casework.portal import registry as portal
 from casework.workbench import extensions
 from casework.workbench.forms import register_task_form
 from processes import hooks
 
-from . import selectors, services, urls
+from . import public, selectors, services, urls
 from .demo_data import seed_records
 from .forms import CorrectRecordForm, ReviewRecordForm
 
@@ -82,3 +83,5 @@ extensions.register_audit_labels(
     decisions={"approve": "同意公示", "return": "退回补正"},
 )
 extensions.register_demo_seeder("归集公示演示信息", seed_records, order=30)
+portal.register_public_records(public.public_records)
+portal.register_public_search(public.public_search)
