@@ -325,3 +325,31 @@ def test_an_archived_record_leaves_the_portal(users, client):
         engine.fire_due_timers()
     page = client.get(reverse("portal:enterprise", args=[CODE])).content.decode()
     assert "川卫许〔2026〕101号" not in page
+
+
+def test_an_admin_publishes_a_new_version_of_the_format_spec(users, admin_client):
+    import json
+
+    first = services.current_format()
+    page = admin_client.get(
+        "/admin/collection/recordformat/add/".replace("collection", "casework")
+    ).content.decode()
+    assert "permit_number" in page  # starts from the current spec
+    types = json.loads(json.dumps(first.types))
+    broken = [dict(types[0], document_field="no_such_field"), *types[1:]]
+    refused = admin_client.post(
+        "/admin/casework/recordformat/add/", {"types": json.dumps(broken, ensure_ascii=False), "note": "试改"}
+    )
+    assert refused.status_code == 200 and services.current_format().version == first.version
+    permit_spec = next(t for t in types if t["code"] == "permit")
+    permit_spec["fields"].append(
+        {"name": "permit_scope", "label": "许可范围", "type": "text", "required": False}
+    )
+    admin_client.post(
+        "/admin/casework/recordformat/add/",
+        {"types": json.dumps(types, ensure_ascii=False), "note": "许可增加许可范围"},
+    )
+    latest = services.current_format()
+    assert latest.version == first.version + 1 and latest.note == "许可增加许可范围"
+    assert any(f["name"] == "permit_scope" for f in services.type_spec("permit")["fields"])
+    assert AuditEvent.objects.filter(action="record_format_published").count() == 1

@@ -75,6 +75,22 @@ def _current_format() -> RecordFormat:
     return latest
 
 
+def publish_format(*, types: list[dict], note: str, actor, obj: RecordFormat | None = None) -> RecordFormat:
+    """A new version of the spec (checked by ``record_types.spec_problems``); audited."""
+    problems = record_types.spec_problems(types)
+    if problems:
+        raise RecordRefused("格式规范有误：" + "；".join(problems), details={"types": problems})
+    with transaction.atomic():
+        latest = RecordFormat.objects.select_for_update().order_by("-version").first()
+        fmt = obj or RecordFormat()
+        fmt.version = (latest.version if latest else 0) + 1
+        fmt.types, fmt.note = types, note
+        fmt.created_by = actor if getattr(actor, "pk", None) else None
+        fmt.save()
+        record("record_format_published", actor=actor, version=fmt.version, types=len(types), note=note)
+    return fmt
+
+
 def type_spec(code: str, fmt: RecordFormat | None = None) -> dict:
     fmt = fmt or current_format()
     for spec in fmt.types:
