@@ -353,3 +353,30 @@ def test_an_admin_publishes_a_new_version_of_the_format_spec(users, admin_client
     assert latest.version == first.version + 1 and latest.note == "许可增加许可范围"
     assert any(f["name"] == "permit_scope" for f in services.type_spec("permit")["fields"])
     assert AuditEvent.objects.filter(action="record_format_published").count() == 1
+
+
+LISTING = {
+    "listing_document_number": "广市监异〔2026〕31号",
+    "listing_reason": "unreachable",
+    "listing_date": "2026-10-30",
+    "listing_authority": "广元市市场监督管理局",
+}
+
+
+def test_an_abnormal_list_entry_stays_public_until_its_removal_is_reported(users):
+    listed = submit(users, LISTING, record_type="abnormal_list", provider="WJW").record
+    assert listed.state == State.PUBLISHED and listed.archive_on is None
+    removal = {
+        **LISTING,
+        "removal_document_number": "广市监移〔2026〕5号",
+        "removal_reason": "reachable",
+        "removal_date": "2026-11-02",
+        "removal_authority": "广元市市场监督管理局",
+    }
+    with pytest.raises(services.RecordRefused, match="晚于今天"):
+        submit(users, {**removal, "removal_date": "2026-11-20"}, record_type="abnormal_list")
+    removed = submit(users, removal, record_type="abnormal_list").record
+    assert removed.pk == listed.pk and removed.state == State.ARCHIVED and removed.version == 2
+    assert removed.archive_on == date(2026, 11, 2)
+    assert [v.note for v in selectors.versions_of(removed)] == ["移出/终止公示", "首次归集"]
+    assert list(selectors.published_for(CODE)) == []

@@ -297,6 +297,8 @@ def _resubmit(
     )
     if same and item.state != State.WITHDRAWN:
         return Submitted(item, "unchanged")  # a repeated import or API call, published or not
+    if item.state == State.PUBLISHED and not errors and _ends_publication(item, spec, cleaned):
+        return _end_publication(item, cleaned, actor, channel)
     if item.state in (State.PUBLISHED, State.ARCHIVED):
         raise RecordRefused(
             f"“{item}”已公示，不能直接覆盖：请通过更正流程修改", details={"document_number": "已公示"}
@@ -318,6 +320,33 @@ def _resubmit(
     if restart:
         _start_case(item, spec, actor)
     # Otherwise the case's 补正 task (if open) now shows this version; its officer confirms it.
+    return Submitted(item, "versioned")
+
+
+def _ends_publication(item: CollectedRecord, spec: dict, cleaned: dict) -> bool:
+    """A later version that only adds the facts ending an open publication (经营异常名录的移出,
+    an 注销日期, a 清缴日期 …): nothing already published changes."""
+    added = {k for k in cleaned if k not in item.values}
+    kept = all(cleaned.get(k) == v for k, v in item.values.items())
+    until = set((spec.get("publication") or {}).get("until_fields") or [])
+    return kept and bool(added & until)
+
+
+def _end_publication(item: CollectedRecord, cleaned: dict, actor, channel: str) -> Submitted:
+    spec = type_spec(item.record_type)
+    published_on = (item.published_at or timezone.now()).astimezone(SHANGHAI).date()
+    end = record_types.publication_end(spec, cleaned, published_on)
+    if end is None or end > today():
+        raise RecordRefused(
+            f"结束公示的日期（{end or '未填写'}）晚于今天：请在该日当天或之后报送",
+            details={"document_number": "尚未到结束公示的日期"},
+        )
+    item.values, item.channel, item.archive_on = cleaned, channel, end
+    item.state, item.archived_at = State.ARCHIVED, timezone.now()
+    item.version += 1
+    item.save()
+    _version(item, actor, note="移出/终止公示")
+    record("record_archived", actor=actor, record_id=item.pk, version=item.version, ended_on=end.isoformat())
     return Submitted(item, "versioned")
 
 
