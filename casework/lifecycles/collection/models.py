@@ -164,6 +164,84 @@ class RecordVersion(models.Model):
         return f"{self.record} v{self.version}"
 
 
+class RecordCorrection(models.Model):
+    """更正: one correction case of a published record (``bpmn/error_correction.bpmn``).
+
+    Opened by the provider (error found), by a public objection, or by the platform operator;
+    what the provider proposed, what 市场监管 decided, and the version it produced stay here.
+    """
+
+    class Origin(models.TextChoices):
+        PROVIDER = "provider", "提供部门发现错误"
+        OBJECTION = "objection", "公众异议"
+        OPERATOR = "operator", "平台运营方发起"
+
+    class State(models.TextChoices):
+        SUBMITTING = "submitting", "待提供部门更正"
+        REVIEWING = "reviewing", "待市场监管审核"
+        CORRECTED = "corrected", "已更正"
+        CONFIRMED = "confirmed", "核实无误"
+        CANCELLED = "cancelled", "已终止"
+
+    class Decision(models.TextChoices):
+        CORRECT = "correct", "提交更正"
+        CONFIRM = "confirm", "核实无误"
+
+    record = models.ForeignKey(
+        CollectedRecord, on_delete=models.PROTECT, related_name="corrections", verbose_name="信息"
+    )
+    origin = models.CharField("发起方式", max_length=20, choices=Origin.choices)
+    objection = models.ForeignKey(
+        "casework.Objection",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name="公众异议",
+    )
+    reason = models.TextField("发现的问题")
+    reviewer_department = models.CharField("审核部门", max_length=50)
+    state = models.CharField(
+        "办理状态", max_length=20, choices=State.choices, default=State.SUBMITTING, db_index=True
+    )
+    decision = models.CharField("提供部门意见", max_length=10, choices=Decision.choices, blank=True)
+    proposed = models.JSONField("更正后的内容", default=dict, blank=True)
+    note = models.TextField("更正说明/核实情况", blank=True)
+    review_reason = models.TextField("审核意见", blank=True)
+    from_version = models.PositiveIntegerField("更正前版本")
+    to_version = models.PositiveIntegerField("更正后版本", null=True, blank=True)
+    instance = models.ForeignKey(
+        "processes.ProcessInstance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="record_corrections",
+        verbose_name="更正案件",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="发起人",
+    )
+    opened_at = models.DateTimeField("发起时间", auto_now_add=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公示信息更正"
+        verbose_name_plural = "公示信息更正"
+        ordering = ["-opened_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"更正 {self.record}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.SUBMITTING, self.State.REVIEWING)
+
+
 def import_storage() -> Storage:
     """Uploaded import files and their error reports: under MEDIA_ROOT (VAR_DIR/media when unset),
     never served as static files — the job's pages hand them to its own department."""
@@ -253,4 +331,4 @@ class ImportJob(models.Model):
         return self.returned + self.refused
 
 
-__all__ = ["CollectedRecord", "ImportJob", "RecordFormat", "RecordVersion"]
+__all__ = ["CollectedRecord", "ImportJob", "RecordCorrection", "RecordFormat", "RecordVersion"]
