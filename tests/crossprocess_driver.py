@@ -27,6 +27,8 @@ RECORD = {
     "permit_authority": "广元市卫生健康委员会",
     "permit_content": "公共场所卫生",
 }
+# 更正: a published record whose 许可内容 the provider corrects, 市场监管 agrees.
+PUBLISHED = {**RECORD, "permit_number": "广卫许〔2025〕10号", "permit_name": "公共场所卫生许可证"}
 
 # Matches 食药 (510800-SP) and 教育 (JYJ) in 广元市: a two-child multi-instance push.
 TWO_DEPARTMENT_SCOPE = "餐饮服务；预包装食品销售；文化教育培训（不含学历教育）；会议服务"
@@ -96,6 +98,22 @@ def start() -> dict:
         sensitive=True,
     )
     started.append(collected.record.instance_id)
+    from casework.lifecycles.collection.correction import open_correction
+
+    published = submit_record(
+        provider=Department.objects.get(code="WJW"),
+        record_type="permit",
+        credit_code=make_credit_code("9", "1", "510800", "MA6X0004"),
+        enterprise_name="广元市跨进程测试浴室有限公司",
+        values=PUBLISHED,
+        actor=None,
+    )
+    fix = open_correction(
+        item=published.record,
+        reason="许可项目漏录沐浴",
+        actor=get_user_model().objects.get(username="officer_wj"),
+    )  # 更正: the provider's proposal and 市场监管's review in other processes
+    started.append(fix.instance_id)
     return {"started": started}
 
 
@@ -145,6 +163,12 @@ def _data_for(task) -> dict:
         "supervise": {"decision": "urge", "urge_workdays": 3, "reason": "请于三个工作日内办结"},
         "correct_record": {f"v_{k}": v for k, v in {**RECORD, "permit_name": "公共场所卫生许可证"}.items()},
         "review_record": {"review_decision": "approve"},
+        "submit_correction": {
+            "correction_decision": "correct",
+            "correction_note": "补录许可项目：沐浴",
+            **{f"v_{k}": v for k, v in {**PUBLISHED, "permit_content": "公共场所卫生（住宿、沐浴）"}.items()},
+        },
+        "review_correction": {"correction_review": "agree"},
     }[task.bpmn_id]
 
 

@@ -21,6 +21,16 @@ PREFIX = (
 TEXT_TYPES = {"textarea"}
 
 
+def _choice(choice: Any) -> tuple[str, str]:
+    """A spec choice is ``{"code", "label"}`` (the value sent is the code, people read the label)."""
+    if isinstance(choice, dict):
+        return str(choice["code"]), str(choice.get("label") or choice["code"])
+    if isinstance(choice, str):
+        return choice, choice
+    code, label = choice
+    return str(code), str(label)
+
+
 def _field_for(spec_field: dict) -> forms.Field:
     label = spec_field.get("label", spec_field["name"])
     required = bool(spec_field.get("required"))
@@ -28,7 +38,7 @@ def _field_for(spec_field: dict) -> forms.Field:
     if kind == "choice":
         choices = [
             ("", "请选择"),
-            *[(c, c) if isinstance(c, str) else tuple(c) for c in spec_field.get("choices", [])],
+            *[_choice(c) for c in spec_field.get("choices", [])],
         ]
         return forms.ChoiceField(label=label, required=required, choices=choices)
     widget: forms.Widget = forms.Textarea(attrs={"rows": 3}) if kind in TEXT_TYPES else forms.TextInput()

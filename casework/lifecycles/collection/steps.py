@@ -10,9 +10,11 @@ from casework.organization.permissions import is_process_admin
 from casework.portal import registry as portal
 from casework.workbench import extensions
 from casework.workbench.forms import register_task_form
+from casework.workbench.names import department_name
 from processes import hooks
 
-from . import public, selectors, services, urls
+from . import correction, public, selectors, services, urls
+from .correction_forms import ReviewCorrectionForm, SubmitCorrectionForm
 from .demo_data import seed_records
 from .forms import CorrectRecordForm, ReviewRecordForm
 
@@ -31,8 +33,10 @@ register_task_form(PROCESS, "review_record", ReviewRecordForm)
 
 def _panel(task: Any, user: Any) -> dict | None:
     item = services.record_of(task.instance)
-    if item is None:
-        return None
+    return None if item is None else _panel_of(item)
+
+
+def _panel_of(item: Any) -> dict:
     spec = services.type_spec(item.record_type)
     labels = {f["name"]: f.get("label", f["name"]) for f in spec.get("fields", [])}
     return {
@@ -85,3 +89,50 @@ extensions.register_audit_labels(
 extensions.register_demo_seeder("归集公示演示信息", seed_records, order=30)
 portal.register_public_records(public.public_records)
 portal.register_public_search(public.public_search)
+
+# --- 更正 (bpmn/error_correction.bpmn): the second process of 归集公示 ------------------------------
+
+hooks.register_message_handler("correction_apply")(correction.apply)
+hooks.register_message_handler("correction_confirm")(correction.confirm)
+hooks.on_task_completed(correction.PROCESS, correction.SUBMIT)(correction.submitted)
+hooks.on_task_completed(correction.PROCESS, correction.REVIEW)(correction.reviewed)
+hooks.on_task_cancelled(correction.PROCESS, "*")(correction.cancelled)
+register_task_form(correction.PROCESS, correction.SUBMIT, SubmitCorrectionForm)
+register_task_form(correction.PROCESS, correction.REVIEW, ReviewCorrectionForm)
+portal.register_objection_handler(correction.open_for_objection)
+
+
+def _correction_panel(task: Any, user: Any) -> dict | None:
+    found = correction.correction_of(task.instance)
+    if found is None:
+        return None
+    context = _panel_of(found.record)
+    return {
+        **context,
+        "correction": found,
+        "reviewer_name": department_name(found.reviewer_department),
+        "show_proposal": task.bpmn_id == correction.REVIEW,
+        "compared": correction.compared(found) if task.bpmn_id == correction.REVIEW else [],
+    }
+
+
+extensions.register_panel(correction.PROCESS, "collection/_correction.html", _correction_panel, order=10)
+extensions.register_audit_labels(
+    {
+        "correction_opened": "发起更正",
+        "correction_submitted": "提交更正申请",
+        "correction_agreed": "市场监管同意",
+        "correction_sent_back": "退回提供部门",
+        "record_amended": "更正并继续公示",
+        "correction_confirmed": "核实无误",
+        "correction_cancelled": "更正终止",
+        "correction_objection_waiting": "异议待转更正",
+        "objection_closed": "异议办结",
+    },
+    decisions={
+        correction.AGREE: "同意",
+        correction.SEND_BACK: "退回提供部门",
+        "correct": "提交更正",
+        "confirm": "核实无误",
+    },
+)

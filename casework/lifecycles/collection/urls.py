@@ -4,6 +4,7 @@ from django.urls import path
 
 from .api import RecordBatchIntakeView, RecordIntakeView
 from .api import RecordDetailView as RecordApiView
+from .correction_views import CorrectionOpenView
 from .import_views import (
     ImportJobView,
     ImportProgressView,
@@ -18,6 +19,7 @@ web = [
     path("records/new/", RecordEntryView.as_view(), name="record-entry"),
     path("records/<id:record_id>/", RecordDetailView.as_view(), name="record"),
     path("records/<id:record_id>/withdraw/", RecordWithdrawView.as_view(), name="record-withdraw"),
+    path("records/<id:record_id>/correct/", CorrectionOpenView.as_view(), name="record-correct"),
     path("records/import/", ImportView.as_view(), name="record-import"),
     path(
         "records/import/template/<slug:record_type>.xlsx",

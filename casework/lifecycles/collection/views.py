@@ -15,7 +15,7 @@ from django.views import View
 from casework.errors import UserFacingError
 from casework.organization.models import Department
 
-from . import selectors, services
+from . import correction_views, selectors, services
 from .forms import RecordEntryForm, errors_into
 from .models import CollectedRecord
 
@@ -155,6 +155,7 @@ class RecordDetailView(LoginRequiredMixin, View):
                 "versions": selectors.versions_of(item),
                 "may_withdraw": item.state in services.OPEN_STATES
                 and services.may_manage(request.user, item),
+                **correction_views.record_context(request.user, item),
             },
         )
 
