@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from benchmarks import world
 from benchmarks.database import bench_url
 from benchmarks.report import Row, percentile, render
-from benchmarks.scenarios import engine_ceiling, inbox, intake, lifecycle, routing_speed
+from benchmarks.scenarios import batch_import, engine_ceiling, inbox, intake, lifecycle, portal, routing_speed
 from casework.workbench.selectors import department_queue, my_tasks
 from processes.models import HumanTask, ProcessDefinition, ProcessInstance
 
@@ -140,3 +140,45 @@ def test_intake_batches_cover_every_index_once(bench_world):
     cases = ProcessInstance.objects.filter(business_key__startswith="SGZ-BENCH-UB-")
     assert cases.count() == 130
     assert cases.filter(business_key="SGZ-BENCH-UB-129").exists()
+
+
+def test_portal_scenario_generates_a_searchable_directory_and_times_the_public_pages(bench_world):
+    from casework.directory.credit_code import check_credit_code
+    from casework.directory.models import Enterprise
+    from casework.lifecycles.collection.models import CollectedRecord
+
+    rows = portal.run(enterprises=1_500, published=20, samples=6)
+    assert Enterprise.objects.count() >= 1_500
+    codes = list(Enterprise.objects.values_list("credit_code", flat=True)[:200])
+    assert all(check_credit_code(code).ok for code in codes)
+    assert len(set(Enterprise.objects.values_list("name", flat=True))) > 1_000  # names vary
+    published = CollectedRecord.objects.filter(state=CollectedRecord.State.PUBLISHED)
+    assert published.filter(enterprise__isnull=False).count() >= 20
+    figures = {r.metric: r for r in rows}
+    assert figures["name fragment hits median"].value >= 1  # fragments come from real names
+    for name in ("search by credit code", "search by name fragment, page 1", "enterprise page with records"):
+        assert figures[f"{name} p95"].target == "≤ 100 ms" and figures[f"{name} p95"].met is not None
+
+
+def test_import_scenario_counts_every_kind_of_bad_row(bench_world):
+    want = batch_import.expected(200)
+    assert want == {"accepted": 196, "returned": 3, "refused": 1}
+    rows = {r.metric: r for r in batch_import.run(rows=200, tag="T")}
+    assert rows["accepted (已归集)"].value == 196
+    assert rows["returned (退回补正)"].value == 3 and rows["refused (无法识别)"].value == 1
+    assert rows["throughput"].value > 0 and rows["peak RSS during the job"].value > 0
+
+
+def test_import_scenario_fails_when_the_job_loses_a_row(bench_world, monkeypatch):
+    from casework.lifecycles.collection import imports
+
+    real = imports._import_row
+
+    def losing(job, spec, number, cells, row, tally):
+        if number == 30:  # dropped without a trace
+            return
+        real(job, spec, number, cells, row, tally)
+
+    monkeypatch.setattr(imports, "_import_row", losing)
+    with pytest.raises(AssertionError, match="批量导入结果与生成的数据不符"):
+        batch_import.run(rows=60, tag="L")

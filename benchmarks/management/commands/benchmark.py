@@ -35,6 +35,10 @@ SCALES = {
         "inbox_samples": 50,
         "timers": 100,
         "scopes": 5_000,
+        "portal_enterprises": 20_000,
+        "portal_published": 300,
+        "portal_samples": 50,
+        "import_rows": 500,
     },
     "full": {
         "lifecycle": 3_000,
@@ -46,13 +50,17 @@ SCALES = {
         "inbox_samples": 300,
         "timers": 10_000,
         "scopes": 100_000,
+        "portal_enterprises": 1_000_000,
+        "portal_published": 3_000,
+        "portal_samples": 300,
+        "import_rows": 50_000,
     },
 }
-SCENARIOS = ("1", "2", "3", "4", "5", "6")
+SCENARIOS = ("1", "2", "3", "4", "5", "6", "7", "8")
 
 
 class Command(BaseCommand):
-    help = "性能基准：引擎、待办列表、定时器与登记推送的吞吐和延迟（在独立的基准数据库上运行）"
+    help = "性能基准：引擎、待办列表、定时器、登记推送、公示系统查询与批量导入的吞吐和延迟（在独立的基准数据库上运行）"
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(SCALES), default="smoke")
@@ -129,7 +137,17 @@ class Command(BaseCommand):
 
     def _run(self, only: set[str], options: dict) -> None:
         from benchmarks import world
-        from benchmarks.scenarios import engine_ceiling, inbox, intake, lifecycle, peer, routing_speed, timers
+        from benchmarks.scenarios import (
+            batch_import,
+            engine_ceiling,
+            inbox,
+            intake,
+            lifecycle,
+            peer,
+            portal,
+            routing_speed,
+            timers,
+        )
 
         scale, workers = dict(SCALES[options["scale"]]), options["workers"]
         for item in options["set"]:
@@ -211,6 +229,16 @@ class Command(BaseCommand):
         if "5" in only:
             step("5 timers")
             rows += timers.run(n=scale["timers"], workers=workers)
+        if "8" in only:  # before 7, so its peak memory is not the directory generator's
+            step("8 batch import")
+            rows += batch_import.run(rows=scale["import_rows"])
+        if "7" in only:
+            step("7 public portal")
+            rows += portal.run(
+                enterprises=scale["portal_enterprises"],
+                published=scale["portal_published"],
+                samples=scale["portal_samples"],
+            )
         step("done")
         self.stdout.write("")
         self.stdout.write(
