@@ -276,3 +276,45 @@ def test_a_choice_field_of_the_spec_offers_its_labels_and_sends_its_codes():
     spec = services.type_spec("penalty")
     choices = dict(spec_fields(spec)["procedure"].choices)  # type: ignore[attr-defined]
     assert choices["ordinary"] == "普通程序" and "code" not in choices
+
+
+def test_choice_values_read_as_their_labels_on_the_record_and_in_the_review(client, users):
+    penalty = {
+        "penalty_number": "广卫罚〔2026〕46号",
+        "violation_type": "未按规定开展消毒管理",
+        "procedure": "ordinary",
+        "penalty_kind": "fine",
+        "penalty_content": "罚款5000元",
+        "fine_amount": "5000",
+        "publication_class": "general",
+        "decision_authority": "广元市卫生健康委员会",
+        "decision_date": "2026-10-30",
+    }
+    with time_machine.travel(NOW, tick=False):
+        item = services.submit_record(
+            provider=Department.objects.get(code="WJW"),
+            record_type="penalty",
+            credit_code=CODE,
+            enterprise_name="广元市仁心门诊部有限公司",
+            values=penalty,
+            actor=users["officer_wj"],
+        ).record
+        found = correction.open_correction(item=item, reason="处罚种类有误", actor=users["officer_wj"])
+    client.force_login(users["officer_wj"])
+    page = client.get(reverse("workbench:record", args=[item.pk])).content.decode()
+    assert "普通程序" in page and "<dd>ordinary</dd>" not in page
+    fields = {f"v_{k}": v for k, v in {**penalty, "penalty_kind": "confiscation"}.items()}
+    complete(
+        open_task(found, "submit_correction"),
+        users["officer_wj"],
+        {"correction_decision": "correct", "correction_note": "应为没收违法所得", **fields},
+    )
+    review = open_task(found, "review_correction")
+    assert correction.compared(RecordCorrection.objects.get(pk=found.pk)) == [
+        ("处罚种类", "罚款", "没收违法所得、没收非法财物")
+    ]
+    client.force_login(users["reviewer_sc"])
+    assert (
+        "没收违法所得、没收非法财物"
+        in client.get(reverse("workbench:task", args=[review.pk])).content.decode()
+    )

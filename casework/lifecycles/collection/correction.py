@@ -31,6 +31,7 @@ from processes.models import HumanTask, ProcessInstance
 from . import record_types, services
 from .models import CollectedRecord, RecordCorrection
 from .public import ID_PREFIX
+from .selectors import shown_value
 
 PROCESS = "error_correction"
 SUBMIT = "submit_correction"
@@ -363,8 +364,9 @@ def compared(correction: RecordCorrection) -> list[tuple[str, str, str]]:
         return []
     spec = services.type_spec(correction.record.record_type)
     changed = changes(correction.record.values, correction.proposed)
+    before, after = correction.record.values, correction.proposed
     return [
-        (field.get("label", field["name"]), str(correction.record.values.get(field["name"], "")), str(correction.proposed.get(field["name"], "")))
+        (field.get("label", field["name"]), shown_value(field, before.get(field["name"])), shown_value(field, after.get(field["name"])))
         for field in spec.get("fields", [])
         if field["name"] in changed
     ]  # fmt: skip

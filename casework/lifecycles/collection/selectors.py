@@ -47,3 +47,23 @@ def published_for(credit_code: str) -> QuerySet[CollectedRecord]:
     return CollectedRecord.objects.filter(
         credit_code=credit_code, state=CollectedRecord.State.PUBLISHED
     ).select_related("provider")
+
+
+def shown_value(field: dict, value) -> str:
+    """A value as people read it: a choice's label, not its code."""
+    for choice in field.get("choices") or []:
+        if isinstance(choice, dict) and choice.get("code") == value:
+            return str(choice.get("label") or value)
+    return "" if value is None else str(value)
+
+
+def labelled(spec: dict, values: dict) -> list[tuple[str, str]]:
+    """(label, shown value) of a record's values, in the spec's order (fields it no longer has last)."""
+    fields = {f["name"]: f for f in spec.get("fields", [])}
+    ordered = [name for name in fields if name in values] + [name for name in values if name not in fields]
+    return [
+        (fields[name].get("label", name), shown_value(fields[name], values[name]))
+        if name in fields
+        else (name, str(values[name]))
+        for name in ordered
+    ]

@@ -41,7 +41,7 @@ def _panel_of(item: Any) -> dict:
     labels = {f["name"]: f.get("label", f["name"]) for f in spec.get("fields", [])}
     return {
         "item": item,
-        "values": [(labels.get(k, k), v) for k, v in item.values.items()],
+        "values": selectors.labelled(spec, item.values),
         "errors": [(labels.get(k, k), v) for k, v in (item.errors or {}).items()],
         "versions": selectors.versions_of(item),
     }

@@ -150,7 +150,7 @@ class RecordDetailView(LoginRequiredMixin, View):
             "collection/record_detail.html",
             {
                 "item": item,
-                "values": [(labels.get(k, k), v) for k, v in item.values.items()],
+                "values": selectors.labelled(spec, item.values),
                 "errors": [(labels.get(k, k), v) for k, v in (item.errors or {}).items()],
                 "versions": selectors.versions_of(item),
                 "may_withdraw": item.state in services.OPEN_STATES
