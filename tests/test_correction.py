@@ -119,6 +119,7 @@ def test_the_provider_finds_an_error_and_the_corrected_version_is_published_with
     assert found.instance.status == ProcessInstance.Status.COMPLETED
     assert "诊疗科目：内科、外科、口腔科" in portal_page(client)
     assert AuditEvent.objects.filter(action="record_amended", actor=users["reviewer_sc"]).exists()
+    assert selectors.versions_of(published)[0].submitted_by == users["officer_wj"]  # whose proposal it was
 
 
 def test_an_objection_opens_a_correction_and_the_objector_sees_the_outcome(client, users, published):

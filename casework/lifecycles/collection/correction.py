@@ -256,10 +256,11 @@ def reviewed(*, instance, human_task, data: dict, actor) -> None:
     )
 
 
-def _reviewer(instance: ProcessInstance):
-    """Who agreed: the last completed 审核更正 of the case (its row is written before the message)."""
+def _reviewer(instance: ProcessInstance, bpmn_id: str = REVIEW):
+    """Who agreed: the last completed 审核更正 of the case (its row is written before the message);
+    with ``bpmn_id=SUBMIT``, the officer whose proposal it was."""
     task = (
-        HumanTask.objects.filter(instance=instance, bpmn_id=REVIEW, state=HumanTask.State.COMPLETED)
+        HumanTask.objects.filter(instance=instance, bpmn_id=bpmn_id, state=HumanTask.State.COMPLETED)
         .select_related("completed_by")
         .order_by("-completed_at", "-pk")
         .first()
@@ -281,7 +282,7 @@ def apply(*, message, instance) -> None:
     item.archive_on = record_types.publication_end(spec, values, published_on)
     item.version += 1
     item.save()
-    services._version(item, actor, note="更正")
+    services._version(item, _reviewer(instance, SUBMIT) or actor, note="更正")  # the proposer's version
     correction.state, correction.to_version, correction.closed_at = (
         Stage.CORRECTED,
         item.version,
