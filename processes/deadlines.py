@@ -107,7 +107,8 @@ def resolve(key: str, area_code: str, on: date) -> ClockRule:
 # --- computing and recording a deadline ------------------------------------------------
 
 
-def _end_of(day: date) -> datetime:
+def end_of_day(day: date) -> datetime:
+    """期限届满时刻: the end of ``day`` (23:59:59, Asia/Shanghai)."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
 
 
@@ -132,7 +133,7 @@ def timer_deadline(amount: Any, now: datetime | None = None) -> str:
         now = timezone.now()
     start = (now.astimezone(SHANGHAI) if timezone.is_aware(now) else now).date()
     last, provisional = count_from(start, days, unit)
-    due = _end_of(last)
+    due = end_of_day(last)
     task = _evaluating.get()
     if task is not None:
         record: dict[str, Any] = {
@@ -167,7 +168,7 @@ def recompute_provisional(task: Any) -> tuple[str, str] | None:
         last, still = count_from(last, paused, record["unit"])
         provisional = provisional or still
     before = record["due"]
-    after = _end_of(last).isoformat()
+    after = end_of_day(last).isoformat()
     task._set_internal_data(deadline={**record, "due": after, "provisional": provisional})
     task._set_internal_data(event_value=after)
     return before, after

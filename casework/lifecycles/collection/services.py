@@ -8,7 +8,7 @@ of the same record, never a second record.  Nothing is deleted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +24,7 @@ from casework.organization.permissions import Person, departments_in_role, is_pr
 from processes import engine
 from processes.audit import record
 from processes.business_calendar import SHANGHAI
-from processes.deadlines import count_from
+from processes.deadlines import count_from, end_of_day
 from processes.models import ProcessInstance
 from processes.operation import memo, memoised
 
@@ -396,7 +396,7 @@ def _start_case(item: CollectedRecord, spec: dict, actor) -> None:
 
 
 def _end_of_day(day: date) -> str:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI).isoformat()
+    return end_of_day(day).isoformat()
 
 
 # --- steps of the case -----------------------------------------------------------------------

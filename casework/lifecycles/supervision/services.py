@@ -4,7 +4,6 @@ actions to its steps and to every other lifecycle's tasks."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -15,8 +14,7 @@ from casework.organization.permissions import Person
 from notifications.services import notify_department
 from processes import engine
 from processes.audit import record
-from processes.business_calendar import SHANGHAI
-from processes.deadlines import WORKDAY, count_from
+from processes.deadlines import WORKDAY, count_from, end_of_day
 from processes.models import HumanTask, ProcessInstance
 
 from .models import EfficiencyViolation, Escalation
@@ -155,7 +153,7 @@ def apply_decision(*, instance: ProcessInstance, human_task: HumanTask, data: di
     if decision == "urge":
         days = int(data["urge_workdays"])
         last, provisional = count_from(timezone.localdate(), days, WORKDAY)
-        new_due = datetime.combine(last, time(23, 59, 59), tzinfo=SHANGHAI)
+        new_due = end_of_day(last)
         escalation.outcome, escalation.new_due_at = Escalation.Outcome.URGED, new_due
         engine.set_task_deadline(
             task_id=supervised.pk,
