@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 
 from . import services
-from .models import CollectedRecord, RecordFormat, RecordVersion
+from .models import CollectedRecord, ExchangeBatch, ExchangeItem, RecordFormat, RecordVersion
 
 
 class RecordFormatForm(forms.ModelForm):
@@ -99,6 +99,46 @@ class CollectedRecordAdmin(admin.ModelAdmin):
     list_filter = ["state", "record_type", "channel", "late"]
     search_fields = ["enterprise_name", "credit_code", "document_number"]
     inlines = [RecordVersionInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ExchangeItemInline(admin.TabularInline):
+    model = ExchangeItem
+    fields = ["record", "version", "outcome", "reason", "answered_at"]
+    readonly_fields = ["record", "version", "outcome", "reason", "answered_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExchangeBatch)
+class ExchangeBatchAdmin(admin.ModelAdmin):
+    """外地主体信息交换批次 (read-only: batches are made, sent and answered through the exchange page
+    or the API).  The registration area's system account is a user with the permission
+    “作为登记地系统接收外地主体信息交换批次” and an API token."""
+
+    list_display = [
+        "number",
+        "target_name",
+        "record_count",
+        "state",
+        "department",
+        "created_at",
+        "acknowledged_at",
+    ]
+    list_filter = ["state", "target_name"]
+    search_fields = ["number", "target_name"]
+    inlines = [ExchangeItemInline]
 
     def has_add_permission(self, request) -> bool:
         return False

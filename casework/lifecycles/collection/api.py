@@ -7,12 +7,15 @@ channel; the answer says per record: ``accepted`` (collected, or ``unchanged``),
 but failing the spec: returned to the department for 补正, with the field errors) or ``rejected``
 (nothing saved: it could not be identified or the request was malformed).  Records from other areas
 arrive the same way (a code registered elsewhere goes to the outbound exchange list).
+
+外地主体信息交换 (``/api/v1/exchange/batches``): the registration area's system (an account with the
+``casework.receive_exchangebatch`` permission) and 市场监管 staff read the batches and post the receipt.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -22,8 +25,8 @@ from casework.errors import DomainError, Forbidden, UserFacingError
 from casework.organization.models import Department
 from processes.operation import memo_scope
 
-from . import selectors, services
-from .models import CollectedRecord
+from . import exchange, selectors, services
+from .models import CollectedRecord, ExchangeBatch
 
 BATCH_LIMIT = 500
 
@@ -232,3 +235,154 @@ class RecordDetailView(APIView):
         if item is None:
             raise CollectedRecord.DoesNotExist
         return Response(RecordOut(item).data)
+
+
+# --- 外地主体信息交换: the registration area's system reads batches and answers them ----------------
+
+
+class IsExchangeParty(BasePermission):
+    message = "仅市场监管部门（登记机关）工作人员或登记地系统账号可以访问交换批次"
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated) and exchange.may_receive(user)
+
+
+class ExchangeValue(serializers.Serializer):
+    label = serializers.CharField(help_text="字段名称（格式规范）")
+    value = serializers.CharField(help_text="字段值（选项显示为名称）")
+
+
+class ExchangeRecordOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="信息编号：回执按此逐条答复")
+    record_type = serializers.CharField(help_text="信息类别代码（格式规范）")
+    type_name = serializers.CharField()
+    format_version = serializers.IntegerField(help_text="报送时的格式规范版本")
+    version = serializers.IntegerField(help_text="信息当前版本")
+    sent_version = serializers.IntegerField(help_text="本批次发送的版本")
+    provider = serializers.CharField(help_text="提供部门代码")
+    provider_name = serializers.CharField()
+    credit_code = serializers.CharField()
+    enterprise_name = serializers.CharField()
+    document_number = serializers.CharField()
+    produced_on = serializers.DateField(allow_null=True)
+    sensitive = serializers.BooleanField(help_text="涉及商业秘密或个人隐私，公示前须保密审查")
+    values = serializers.DictField(help_text="格式规范字段名 → 值（未屏蔽：政府部门间交换）")
+    labelled = ExchangeValue(many=True)
+    outcome = serializers.ChoiceField(choices=["waiting", "accepted", "returned"], help_text="接收结果")
+    reason = serializers.CharField(allow_blank=True, help_text="退回原因")
+
+
+class ExchangeBatchSummary(serializers.Serializer):
+    number = serializers.CharField(help_text="批次编号")
+    department = serializers.CharField(help_text="交换部门代码")
+    department_name = serializers.CharField()
+    target_code = serializers.CharField(help_text="登记地行政区划代码")
+    target_name = serializers.CharField(help_text="登记地")
+    record_count = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=ExchangeBatch.State.choices)
+    state_display = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    accepted_count = serializers.IntegerField()
+    returned_count = serializers.IntegerField()
+    receiver_message = serializers.CharField(allow_blank=True)
+
+
+class ExchangeBatchOut(ExchangeBatchSummary):
+    records = ExchangeRecordOut(many=True)
+
+
+class ExchangeBatchList(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = ExchangeBatchSummary(many=True)
+
+
+class ExchangeAckIn(serializers.Serializer):
+    accepted = serializers.JSONField(
+        required=False, default=list, help_text="接收的信息编号列表（写入登记地公示系统）"
+    )
+    returned = serializers.JSONField(
+        required=False, default=dict, help_text="退回的信息：信息编号 → 退回原因（不能为空）"
+    )
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ExchangeAckOut(serializers.Serializer):
+    unchanged = serializers.BooleanField(help_text="同一回执重复提交：未作改变")
+    batch = ExchangeBatchSummary()
+
+
+def _batch_or_404(user, number: str) -> ExchangeBatch:
+    batch = exchange.batch_for(user, number)
+    if batch is None:
+        raise ExchangeBatch.DoesNotExist
+    return batch
+
+
+class ExchangeBatchListView(APIView):
+    """交换批次: 市场监管 sees its own; the registration area's system the sent ones (newest first)."""
+
+    permission_classes = [IsExchangeParty]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "state",
+                str,
+                enum=ExchangeBatch.State.values,
+                description="批次状态，如 sent（已发送，待接收）",
+            ),
+            OpenApiParameter("target", str, description="登记地行政区划代码，如 500000"),
+        ],
+        responses={200: ExchangeBatchList},
+    )
+    def get(self, request):
+        batches = exchange.visible_batches(request.user)
+        state = request.query_params.get("state", "")
+        if state:
+            if state not in ExchangeBatch.State.values:
+                raise DomainError(
+                    f"未知的批次状态：{state}",
+                    details={"state": f"应为 {'、'.join(ExchangeBatch.State.values)} 之一"},
+                )
+            batches = batches.filter(state=state)
+        if request.query_params.get("target"):
+            batches = batches.filter(target_code=request.query_params["target"])
+        rows = list(batches[:BATCH_LIMIT])
+        return Response({"count": len(rows), "results": [exchange.batch_summary(b) for b in rows]})
+
+
+class ExchangeBatchDetailView(APIView):
+    """One batch with its records in the format spec's fields, unmasked."""
+
+    permission_classes = [IsExchangeParty]
+
+    @extend_schema(responses={200: ExchangeBatchOut})
+    def get(self, request, number: str):
+        return Response(exchange.batch_document(_batch_or_404(request.user, number)))
+
+
+class ExchangeBatchAckView(APIView):
+    """回执: every record of the batch accepted or returned (with its reason).  The same receipt again
+    answers 200 with ``unchanged``; a different answer to an answered batch is 409; a receipt that does
+    not fit the batch is 400 with a specific code (``exchange_ack_unknown_record``,
+    ``exchange_ack_incomplete``, ``exchange_ack_conflicting``, ``exchange_ack_reason_required``,
+    ``exchange_ack_malformed``)."""
+
+    permission_classes = [IsExchangeParty]
+
+    @extend_schema(request=ExchangeAckIn, responses={200: ExchangeAckOut})
+    def post(self, request, number: str):
+        batch = _batch_or_404(request.user, number)
+        body = ExchangeAckIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        done = exchange.acknowledge(
+            batch,
+            body.validated_data["accepted"],
+            body.validated_data["returned"],
+            actor=request.user,
+            message=body.validated_data["message"],
+        )
+        return Response({"unchanged": done.unchanged, "batch": exchange.batch_summary(done.batch)})

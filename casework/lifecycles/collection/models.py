@@ -50,6 +50,7 @@ class CollectedRecord(models.Model):
         CONFIDENTIAL = "confidential", "涉密不公示"
         NOT_PUBLIC = "not_public", "依规不予公示"
         OUTBOUND = "outbound", "外地主体待交换"
+        EXCHANGED = "exchanged", "已交换至登记地"
         WITHDRAWN = "withdrawn", "已撤销"
 
     class Channel(models.TextChoices):
@@ -242,6 +243,106 @@ class RecordCorrection(models.Model):
         return self.state in (self.State.SUBMITTING, self.State.REVIEWING)
 
 
+class ExchangeBatch(models.Model):
+    """交换批次: outbound records (registered outside this platform's area) sent together to the
+    registration area's 公示系统 by 市场监管 (seed 003: 由市工商局交换至公示系统), and its receipt."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENT = "sent", "已发送"
+        ACKNOWLEDGED = "acknowledged", "已确认接收"
+        RETURNED = "returned", "接收方退回"
+
+    number = models.CharField("批次编号", max_length=40, unique=True)
+    department = models.ForeignKey(
+        "casework.Department",
+        on_delete=models.PROTECT,
+        related_name="exchange_batches",
+        verbose_name="交换部门",
+    )
+    target_code = models.CharField("登记地行政区划代码", max_length=6, db_index=True)
+    target_name = models.CharField("登记地", max_length=100)
+    record_count = models.PositiveIntegerField("信息条数", default=0)
+    state = models.CharField(
+        "状态", max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="组批人",
+    )
+    created_at = models.DateTimeField("组批时间", auto_now_add=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="发送人",
+    )
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="回执登记人",
+    )
+    acknowledged_at = models.DateTimeField("确认时间", null=True, blank=True)
+    accepted_count = models.PositiveIntegerField("接收条数", default=0)
+    returned_count = models.PositiveIntegerField("退回条数", default=0)
+    receiver_message = models.TextField("接收方说明", blank=True)
+
+    class Meta:
+        verbose_name = "外地主体信息交换批次"
+        verbose_name_plural = "外地主体信息交换批次"
+        ordering = ["-created_at", "-pk"]
+        permissions = [("receive_exchangebatch", "作为登记地系统接收外地主体信息交换批次")]
+
+    def __str__(self) -> str:
+        return f"{self.number}（{self.target_name}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.SENT)
+
+
+class ExchangeItem(models.Model):
+    """One record in one batch, and what the receiver answered (a returned record may be sent again
+    in a later batch: each sending keeps its own row)."""
+
+    class Outcome(models.TextChoices):
+        WAITING = "waiting", "待接收"
+        ACCEPTED = "accepted", "已接收"
+        RETURNED = "returned", "退回"
+
+    batch = models.ForeignKey(
+        ExchangeBatch, on_delete=models.PROTECT, related_name="items", verbose_name="批次"
+    )
+    record = models.ForeignKey(
+        CollectedRecord, on_delete=models.PROTECT, related_name="exchange_items", verbose_name="信息"
+    )
+    version = models.PositiveIntegerField("发送的版本")
+    outcome = models.CharField(
+        "接收结果", max_length=10, choices=Outcome.choices, default=Outcome.WAITING, db_index=True
+    )
+    reason = models.CharField("退回原因", max_length=500, blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "交换明细"
+        verbose_name_plural = "交换明细"
+        ordering = ["-batch__created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["batch", "record"], name="exchange_item_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.batch.number} · {self.record}"
+
+
 def import_storage() -> Storage:
     """Uploaded import files and their error reports: under MEDIA_ROOT (VAR_DIR/media when unset),
     never served as static files — the job's pages hand them to its own department."""
@@ -331,4 +432,12 @@ class ImportJob(models.Model):
         return self.returned + self.refused
 
 
-__all__ = ["CollectedRecord", "ImportJob", "RecordCorrection", "RecordFormat", "RecordVersion"]
+__all__ = [
+    "CollectedRecord",
+    "ExchangeBatch",
+    "ExchangeItem",
+    "ImportJob",
+    "RecordCorrection",
+    "RecordFormat",
+    "RecordVersion",
+]

@@ -13,7 +13,7 @@ from casework.workbench.forms import register_task_form
 from casework.workbench.names import department_name
 from processes import hooks
 
-from . import correction, public, selectors, services, urls
+from . import correction, exchange, public, selectors, services, urls
 from .correction_forms import ReviewCorrectionForm, SubmitCorrectionForm
 from .demo_data import seed_records
 from .forms import CorrectRecordForm, ReviewRecordForm
@@ -67,6 +67,13 @@ extensions.register_menu_entry(
     visible=lambda user, roles: _provides(user, roles) or is_process_admin(user),
     order=56,
 )
+extensions.register_menu_entry(
+    "外地主体信息交换",
+    "workbench:exchange",
+    "swap_horiz",
+    visible=lambda user, roles: bool(exchange.EXCHANGE_ROLES & roles) and exchange.may_exchange(user),
+    order=57,
+)
 extensions.register_audit_labels(
     {
         "record_collected": "归集涉企信息",
@@ -79,6 +86,11 @@ extensions.register_audit_labels(
         "record_kept_confidential": "涉密不予公示",
         "record_withdrawn": "撤销涉企信息",
         "record_outbound": "外地主体转交换",
+        "exchange_batch_created": "生成外地主体信息交换批次",
+        "exchange_batch_sent": "交换批次已发送",
+        "exchange_batch_acknowledged": "登记交换回执",
+        "record_exchanged": "已交换至登记地",
+        "record_exchange_returned": "登记地退回交换信息",
         "record_not_collected": "许可反馈未能归集",
         "record_import_queued": "上传批量导入文件",
         "record_import_done": "批量导入完成",
