@@ -23,6 +23,7 @@ from casework.organization.divisions import chain_up
 from casework.organization.models import Department
 from casework.organization.permissions import Person, is_process_admin
 from casework.portal.models import Objection
+from casework.workbench import extensions
 from processes import engine
 from processes.audit import record
 from processes.business_calendar import SHANGHAI
@@ -34,6 +35,7 @@ from .public import ID_PREFIX
 from .selectors import shown_value
 
 PROCESS = "error_correction"
+PERIOD_CHANGED = "collection_period_changed"  # caught by the record's collection case (bpmn/collection.bpmn)
 SUBMIT = "submit_correction"
 REVIEW = "review_correction"
 Origin = RecordCorrection.Origin
@@ -279,6 +281,7 @@ def apply(*, message, instance) -> None:
     item.values, item.errors, item.document_number = values, {}, document_number
     item.produced_on = services._produced(spec, values)
     published_on = (item.published_at or timezone.now()).astimezone(SHANGHAI).date()
+    archive_before = item.archive_on
     item.archive_on = record_types.publication_end(spec, values, published_on)
     item.version += 1
     item.save()
@@ -298,12 +301,53 @@ def apply(*, message, instance) -> None:
         version=item.version,
         origin=correction.origin,
     )
+    if item.archive_on != archive_before:
+        _move_archive(item, archive_before, services.archive_at(spec, values, published_on), actor, instance)
     _close_objection(
         correction,
         f"经核实，{item.provider.name}已更正该条公示信息（第 {item.version} 版，"
         f"{timezone.localdate():%Y年%-m月%-d日}），企业信息页现显示更正后的内容。更正说明：{correction.note}",
         instance,
     )
+
+
+def _move_archive(item: CollectedRecord, before, archive_at: str, actor, instance) -> None:
+    """The correction moved the record's end of publication: its collection case, waiting for the
+    old end (公示期满), is told the new one (message ``collection_period_changed``).
+
+    Only a case that waits for the message gets it (a case started on a version of the model
+    before it was added keeps its first date: audited as not moved).  A suspended case gets it
+    when it is resumed; until then its timer does not fire either.
+    """
+    case = item.instance
+    facts = {
+        "record_id": item.pk,
+        "case_id": case.pk if case is not None else None,
+        "archive_on_before": str(before or ""),
+        "archive_on": str(item.archive_on or ""),
+    }
+    payload = {"archive_at": archive_at}
+    if case is None or case.status not in (*engine.ACTIVE, ProcessInstance.Status.SUSPENDED):
+        reason = "归集案件已结束，未按新的期限重新计时"
+    elif case.status == ProcessInstance.Status.SUSPENDED:
+        engine.post_message(target=case, name=PERIOD_CHANGED, payload=payload, source=instance)
+        record("record_archive_move_queued", actor=actor, instance=instance, **facts)
+        return
+    elif engine.deliver_message(instance_id=case.pk, name=PERIOD_CHANGED, payload=payload, actor=actor):
+        record("record_archive_moved", actor=actor, instance=instance, **facts)
+        return
+    else:
+        reason = "归集案件按旧版本流程运行，未在等待公示期限变更，仍按原期满日归档"
+    record("record_archive_not_moved", actor=actor, instance=instance, reason=reason, **facts)
+
+
+extensions.register_audit_labels(
+    {
+        "record_archive_moved": "按更正后的期限重新计时",
+        "record_archive_move_queued": "期限变更待案件恢复后生效",
+        "record_archive_not_moved": "期满日未随更正变更",
+    }
+)
 
 
 def confirm(*, message, instance) -> None:
