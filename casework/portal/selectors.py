@@ -3,18 +3,28 @@
 The directory part of a search uses indexed lookups only: the credit code and the 15-digit
 注册号 are exact matches on unique/indexed columns; a name is ``icontains`` (SQLite's LIKE; on
 PostgreSQL ``UPPER(name) LIKE``, served by the trigram index the portal migration creates
-when the pg_trgm extension can be had, a sequential scan otherwise).
+when the pg_trgm extension can be had). A two-character fragment — most 字号 are two
+characters — holds no trigram, so on PostgreSQL it is looked up in the bigram index instead
+(``casework_bigrams(UPPER(name)) @> ARRAY[fragment]``, exact for two characters).
+
+A broad fragment ("有限", "商贸") matches hundreds of thousands of names: nobody reads past the
+first pages, and counting or sorting them all costs more than the page. The results are the first
+``RESULT_CAP`` matches, sorted by name, and the page says "超过 1000 户".
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import overload
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from casework.directory.credit_code import CHARSET, CREDIT_CODE_LENGTH, REGISTRATION_NUMBER_LENGTH, normalize
 from casework.directory.models import Enterprise
@@ -25,6 +35,10 @@ MIN_NAME_LENGTH = 2
 MAX_QUERY_LENGTH = 100
 #: How many enterprises each registered search function may add to the directory's results.
 EXTRA_LIMIT = 200
+#: Matches counted and paged at most; a broader search says "超过 1000 户".
+RESULT_CAP = 1000
+#: How long a search's ranked matches are kept for its next pages.
+RANKING_SECONDS = 120
 
 _CODE_CHARS = frozenset(CHARSET)
 _SPACES = re.compile(r"\s+")
@@ -92,29 +106,68 @@ _HIT_FIELDS = ("pk", "credit_code", "name", "status", "kind")
 
 
 def _directory_matches(query: Query) -> QuerySet[Enterprise]:
-    enterprises = Enterprise.objects.only(*_HIT_FIELDS)
+    enterprises = Enterprise.objects.all()
     if query.kind == QueryKind.CREDIT_CODE:
         return enterprises.filter(credit_code=query.text)
     if query.kind == QueryKind.REGISTRATION_NUMBER:
         return enterprises.filter(registration_number=query.text)
-    return enterprises.filter(name__icontains=query.text).order_by("name", "pk")
+    return _name_matches(enterprises, query.text)
+
+
+def _name_matches(enterprises: QuerySet[Enterprise], text: str) -> QuerySet[Enterprise]:
+    if len(text) == 2 and connection.vendor == "postgresql":
+        # The bigram index's expression, word for word (the migration creates both); the LIKE
+        # beside it is what a row is checked by when the plan walks an index instead: PostgreSQL
+        # evaluates the cheaper condition first, so the bigram function runs on matches only.
+        table = connection.ops.quote_name(Enterprise._meta.db_table)
+        contains = RawSQL(
+            f'casework_bigrams(UPPER({table}."name"::text)) @> ARRAY[%s]::text[]',
+            [text],
+            output_field=BooleanField(),
+        )
+        return enterprises.filter(contains, name__icontains=text)
+    return enterprises.filter(name__icontains=text)
 
 
 @dataclass
 class Results:
-    """The directory's matches (a query set, sliced by the paginator) followed by the extras."""
+    """The directory's matches followed by the extras.
+
+    The directory part is at most ``RESULT_CAP`` matches (one query fetching ids and names),
+    shown by name; a capped set is kept ``RANKING_SECONDS`` so that the next pages page through
+    the same ones. The paginator's page fetches its 20 rows by id.
+    """
 
     directory: QuerySet[Enterprise]
     extras: list[Hit] = field(default_factory=list)
-    _count: int | None = None
+    key: str = ""  # the normalised query, naming the kept ranking ("" = not kept)
+    _ranked: list[int] | None = None
+    _more: bool = False
 
     def count(self) -> int:  # what Paginator asks
-        return self._directory_count() + len(self.extras)
+        return len(self._directory_ids()) + len(self.extras)
 
-    def _directory_count(self) -> int:
-        if self._count is None:
-            self._count = self.directory.count()
-        return self._count
+    @property
+    def capped(self) -> bool:
+        """More than ``RESULT_CAP`` directory matches: only the first ones are counted and paged."""
+        self._directory_ids()
+        return self._more
+
+    def _directory_ids(self) -> list[int]:
+        if self._ranked is None:
+            key = f"portal:search:{hashlib.sha256(self.key.encode()).hexdigest()}" if self.key else ""
+            kept = cache.get(key) if key else None
+            if kept is None:
+                # No ORDER BY: the scan stops at the cap instead of sorting every match of a
+                # broad fragment. Which 1,000 those are is then the plan's choice, so a capped
+                # set is kept for the next pages (all matches are the same set every time).
+                first = list(self.directory.order_by().values_list("pk", "name")[: RESULT_CAP + 1])
+                ranked = [pk for pk, _ in sorted(first[:RESULT_CAP], key=lambda row: (row[1], row[0]))]
+                kept = (ranked, len(first) > RESULT_CAP)
+                if key and kept[1]:
+                    cache.set(key, kept, RANKING_SECONDS)
+            self._ranked, self._more = kept
+        return self._ranked
 
     def __len__(self) -> int:
         return self.count()
@@ -132,8 +185,13 @@ class Results:
         if isinstance(index, int):
             return self[index : index + 1][0]
         start, stop, _ = index.indices(len(self))
-        split = self._directory_count()
-        hits = [Hit.of(e) for e in self.directory[start:stop]] if start < split else []
+        ids = self._directory_ids()
+        split = len(ids)
+        hits: list[Hit] = []
+        if start < split:
+            page = ids[start:stop]
+            rows = Enterprise.objects.only(*_HIT_FIELDS).in_bulk(page)
+            hits = [Hit.of(rows[pk]) for pk in page if pk in rows]
         if stop > split:
             hits.extend(self.extras[max(start - split, 0) : stop - split])
         return hits
@@ -157,7 +215,7 @@ def search(query: Query) -> Results:
             if code in matched:
                 continue
             extras.append(Hit.of(known[code]) if code in known else Hit(credit_code=code, name=name))
-    return Results(directory=directory, extras=extras)
+    return Results(directory=directory, extras=extras, key=f"{query.kind.value}:{query.text}")
 
 
 def enterprise(credit_code: str) -> Enterprise | None:

@@ -55,7 +55,7 @@ def search(request: HttpRequest) -> HttpResponse:
         if refused is not None:
             return refused
         page = Paginator(selectors.search(query), PAGE_SIZE).get_page(request.GET.get("page"))
-        context.update(searched=True, page=page, query={"q": query.text})
+        context.update(searched=True, page=page, query={"q": query.text}, cap=selectors.RESULT_CAP)
     return render(request, "portal/search.html", context)
 
 
