@@ -460,7 +460,7 @@ def test_the_exchange_page_in_a_browser(launch_chromium, live_server, users, wid
     shot("1_waiting")
 
     area.get_by_test_id("exchange-create").click()
-    page.wait_for_url(re.compile(r"/workbench/records/exchange/JH\w+/$"))
+    page.wait_for_url(re.compile(r"/workbench/records/exchange/JH-510800-\d{8}-001/$"))
     expect(page.get_by_test_id("exchange-batch-state")).to_have_text("待发送")
     page.get_by_test_id("exchange-send").click()
     expect(page.get_by_test_id("exchange-batch-state")).to_have_text("已发送")
@@ -480,3 +480,21 @@ def test_the_exchange_page_in_a_browser(launch_chromium, live_server, users, wid
     expect(page.get_by_test_id("exchange-batch-table")).to_contain_text("已确认接收")
     shot("4_after")
     context.close()
+
+    # The provider reads the receiver's reason on its record.
+    returned = CollectedRecord.objects.get(document_number="渝卫许〔2026〕81号")
+    provider = browser.new_context(
+        locale="zh-CN",
+        viewport={"width": width, "height": 844 if width == 390 else 900},
+        device_scale_factor=1,
+    )
+    provider.set_default_timeout(TIMEOUT_MS)
+    page = provider.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/workbench/records/{returned.pk}/")
+    page.fill("input[name=username]", "officer_wj")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page.get_by_test_id("record-exchange-reason")).to_have_text("登记地无此市场主体")
+    page.get_by_test_id("record-exchange").scroll_into_view_if_needed()
+    shot("5_provider_record")
+    provider.close()

@@ -260,7 +260,7 @@ def _department(actor: Person, department: Department | None) -> Department:
 
 def _number(department: Department) -> str:
     day = timezone.now().astimezone(SHANGHAI).strftime("%Y%m%d")
-    stem = f"JH{department.division_code or department.code}{day}"
+    stem = f"JH-{department.division_code or department.code}-{day}-"
     taken = ExchangeBatch.objects.filter(number__startswith=stem).count()
     return f"{stem}{taken + 1:03d}"
 
