@@ -183,6 +183,7 @@ def fragment(rng: random.Random, name: str, typed: str) -> str:
 def generate(*, enterprises: int, published: int, seed: int = 7) -> dict:
     """Append ``enterprises`` directory rows and published records for ``published`` of them."""
     rng = random.Random(seed)
+    industries = random.Random(seed + 1)  # apart, so the names stay those of earlier runs
     authority = Department.objects.filter(code="SCJG").values_list("pk", flat=True).first()
     fields = [f.name for f in Enterprise._meta.concrete_fields]
     first = _next_id(Enterprise)
@@ -219,6 +220,7 @@ def generate(*, enterprises: int, published: int, seed: int = 7) -> dict:
                     "division_code": division,
                     "status": "active" if roll < 0.85 else ("cancelled" if roll < 0.97 else "revoked"),
                     "risk_class": "B",
+                    "industry": industries.choice("CEFFFHHILM"),
                     "established_on": established.isoformat(),
                     "created_at": now,
                     "updated_at": now,
