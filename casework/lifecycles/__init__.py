@@ -37,6 +37,9 @@ def template_dirs() -> list[str]:
 
 
 def discover() -> None:
-    """Import each lifecycle's ``steps`` (its registrations) and ``admin``; called once at start-up."""
+    """Import each lifecycle's ``steps`` (its registrations), ``admin`` and ``tasks`` (its Celery
+    jobs: a worker knows only the tasks imported at start-up, and Celery's autodiscovery looks
+    for ``<app>.tasks`` only); called once at start-up."""
     submodules("steps")
     submodules("admin")
+    submodules("tasks")
