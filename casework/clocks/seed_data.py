@@ -34,6 +34,11 @@ RULES: list[tuple[str, str, str, str, int, str, str, str, date]] = [
     ("supervision.decide", "效能督办决定", "", "全国", 3, PLATFORM, "", "", date(2025, 1, 1)),
     # 更正: only 湖南 (seed 001 第十八条) sets it; its 3 working days serve as the platform default.
     ("correct", "数据错误报请更正", "", "全国", 3, "平台默认时限（参照湘商改〔2016〕7号 第十八条）", "", "", date(2025, 1, 1)),
+    # 执法检查人员名录库: only 湖南 (seed 001 第八条) sets it; its 7 working days serve as the platform default.
+    (
+        "inspectors.refresh", "更新执法检查人员名录库", "", "全国", 7,
+        "平台默认时限（参照湘商改〔2016〕7号 第八条）", "", "", date(2025, 1, 1),
+    ),
     (
         "push.feedback", "许可审批结果反馈", "", "全国", 20, REGULATION,
         "依法应当公示的企业信息自产生之日起20个工作日内予以公示", SEED_REGULATION, date(2014, 10, 1),

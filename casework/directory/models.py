@@ -77,6 +77,13 @@ class Enterprise(models.Model):
         verbose_name = "市场主体"
         verbose_name_plural = "市场主体"
         ordering = ["name"]
+        # 检查对象名录库: counts by risk class and industry within an area (an index-only scan)
+        indexes = [
+            models.Index(
+                fields=["division_code", "status", "kind", "risk_class", "industry"],
+                name="enterprise_directory",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.credit_code}）"

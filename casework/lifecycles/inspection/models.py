@@ -107,12 +107,26 @@ class InspectorConflict(models.Model):
     credit_code = models.CharField("统一社会信用代码", max_length=18)
     reason = models.CharField("回避事由", max_length=200)
     declared_at = models.DateTimeField("申报时间", auto_now_add=True)
+    # 撤回: the row stays (who declared what, and when it stopped counting).
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="撤回人",
+    )
 
     class Meta:
         verbose_name = "回避申报"
         verbose_name_plural = "回避申报"
         constraints = [
-            models.UniqueConstraint(fields=["inspector", "credit_code"], name="inspector_conflict_once")
+            models.UniqueConstraint(
+                fields=["inspector", "credit_code"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="inspector_conflict_once",
+            )
         ]
 
 
@@ -133,6 +147,25 @@ class InspectorListConfirmation(models.Model):
         verbose_name = "名录库确认"
         verbose_name_plural = "名录库确认"
         ordering = ["-confirmed_at"]
+
+
+class DirectoryRefresh(models.Model):
+    """The 检查对象名录库 of an area as refreshed (daily, by beat): its size by risk class.
+
+    The directory itself is the live ``Enterprise`` table; this row says when it was last counted
+    and what it held then (a draw keeps its own snapshot of what it drew from).
+    """
+
+    division_code = models.CharField("行政区划代码", max_length=6)
+    refreshed_at = models.DateTimeField("更新时间", auto_now_add=True)
+    total = models.PositiveIntegerField("主体户数")
+    by_risk = models.JSONField("按风险分类户数", default=dict)
+
+    class Meta:
+        verbose_name = "检查对象名录库更新"
+        verbose_name_plural = "检查对象名录库更新"
+        ordering = ["-refreshed_at"]
+        indexes = [models.Index(fields=["division_code", "-refreshed_at"], name="directory_refresh_latest")]
 
 
 class InspectionPlan(models.Model):
