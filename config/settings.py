@@ -218,6 +218,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.fileb
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@xtjg.example.gov.cn")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds; a hung mail server never holds a worker
+# The site's address as the public reaches it: links in e-mails (an objector's receipt page)
+# are this plus the path.  Set it in production, e.g. https://xtjg.example.gov.cn
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Domain ---------------------------------------------------------------------------
 # Department code whose supervisors receive 效能督办 cases when a task does not name one.

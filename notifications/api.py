@@ -27,7 +27,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 class NotificationListView(APIView):
     @extend_schema(responses={200: NotificationSerializer(many=True)})
     def get(self, request):
-        qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
+        qs = Notification.objects.inbox_of(request.user).order_by("-created_at", "-pk")
         paginator = NotificationPage()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
@@ -36,7 +36,7 @@ class NotificationListView(APIView):
 class UnreadCountView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
-        count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+        count = Notification.objects.inbox_of(request.user).filter(read_at__isnull=True).count()
         return Response({"unread": count})
 
 

@@ -7,4 +7,4 @@ def unread_notifications(request):
         return {"unread_notifications": 0}
     from .models import Notification
 
-    return {"unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count()}
+    return {"unread_notifications": Notification.objects.inbox_of(user).filter(read_at__isnull=True).count()}

@@ -1,4 +1,7 @@
-"""Sending notices: in-app rows now, e-mail by a Celery task after the commit."""
+"""Sending notices: in-app rows now, e-mail by a Celery task after the commit.
+
+``email_outside`` e-mails someone outside the platform (an objector): the same outbox, no
+in-app row for anyone."""
 
 from __future__ import annotations
 
@@ -72,7 +75,7 @@ def _email_after_commit(created: list[Notification]) -> None:
     """Queue the batch's e-mail; if the broker is down the rows wait in the outbox for the sweep."""
     from .tasks import send_notification_emails
 
-    to_email = [n.pk for n in created if n.recipient.email]
+    to_email = [n.pk for n in created if n.email_address]
     if to_email:
         enqueue_after_commit(send_notification_emails, to_email)
 
@@ -112,8 +115,44 @@ def _holders(department_code: str, role: str) -> list:
     )
 
 
+def email_outside(
+    *, address: str, title: str, body: str = "", link: str = "", dedupe_key: str = ""
+) -> Notification | None:
+    """E-mail ``address`` (someone outside the platform) through the outbox, once per dedupe key.
+
+    No user sees the row in their inbox.  ``link`` may be a site path: the e-mail carries it with
+    ``settings.PUBLIC_BASE_URL``.  Returns None when there is no address or it was sent before.
+    """
+    address = (address or "").strip()
+    if not address:
+        return None
+    row = Notification(
+        recipient=None,
+        email_to=address[:254],
+        kind=Notification.Kind.INFO,
+        title=title[:200],
+        body=body,
+        link=link[:300],
+        dedupe_key=dedupe_key,
+    )
+    if (
+        dedupe_key
+        and Notification.objects.filter(
+            recipient__isnull=True, email_to=row.email_to, dedupe_key=dedupe_key
+        ).exists()
+    ):
+        return None
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # the same e-mail, queued by a concurrent call
+        return None
+    _email_after_commit([row])
+    return row
+
+
 def mark_read(*, user: Any, notification_ids: list[int] | None = None) -> int:
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    qs = Notification.objects.inbox_of(user).filter(read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=timezone.now())

@@ -1,6 +1,7 @@
 """E-mail delivery of notifications: a job per event, and the outbox sweep that sends what is left.
 
-A notification with an e-mail address and no ``emailed_at`` is in the outbox. The job queued
+A notification with an e-mail address — its recipient's, or for someone outside the platform its
+own ``email_to`` — and no ``emailed_at`` is in the outbox. The job queued
 after the commit usually sends it at once; when the broker was down at that moment, or the job
 gave up (mail server or database away too long), the beat sweep sends it later.
 
@@ -47,11 +48,19 @@ SWEEP_BATCH = 200
 SWEEP_GRACE = timedelta(seconds=30)  # fresh rows belong to the job their commit just queued
 
 
+# Rows with an address: a user with an e-mail address, or an outside address.  Spelled out: an
+# ``exclude(recipient__email="")`` would let a row without recipient (and without address) through.
+HAS_ADDRESS = (Q(recipient__isnull=False) & Q(recipient__email__gt="")) | (
+    Q(recipient__isnull=True) & Q(email_to__gt="")
+)
+
+
 def _sendable():
-    return (
-        Notification.objects.filter(emailed_at__isnull=True, email_attempts__lt=MAX_ATTEMPTS)
-        .exclude(recipient__email="")
-        .filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lt=timezone.now()))
+    return Notification.objects.filter(
+        HAS_ADDRESS,
+        Q(email_lease_until__isnull=True) | Q(email_lease_until__lt=timezone.now()),
+        emailed_at__isnull=True,
+        email_attempts__lt=MAX_ATTEMPTS,
     )
 
 
@@ -73,13 +82,22 @@ def _claim(notification_ids: list[int]) -> list[Notification]:
     return rows
 
 
+def absolute_link(link: str) -> str:
+    """A link as a mail reader can follow it: a site path gets the public base URL in front."""
+    if link.startswith("/") and not link.startswith("//"):
+        return settings.PUBLIC_BASE_URL.rstrip("/") + link
+    return link
+
+
 def _message(notification: Notification) -> EmailMessage:
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    if not notification.email_address:
+        raise ValueError("通知没有收件邮箱")
     return EmailMessage(
         subject=re.sub(r"[\r\n]+", " ", f"[部门协同监管平台] {notification.title}"),
-        body=f"{notification.body}\n\n{notification.link}",
+        body=f"{notification.body}\n\n{absolute_link(notification.link)}",
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.recipient.email],
+        to=[notification.email_address],
         headers={"Message-ID": f"<notification-{notification.pk}@{domain}>"},
     )
 

@@ -28,7 +28,7 @@ def _in_workbench_frame(request) -> None:
 
 class NotificationListView(LoginRequiredMixin, View):
     def get(self, request):
-        qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
+        qs = Notification.objects.inbox_of(request.user).order_by("-created_at", "-pk")
         page = Paginator(qs, 30).get_page(request.GET.get("page"))
         _in_workbench_frame(request)
         return render(request, "notifications/list.html", {"page": page, "title": "通知"})

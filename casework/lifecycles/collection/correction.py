@@ -23,6 +23,7 @@ from casework.organization.divisions import chain_up
 from casework.organization.models import Department
 from casework.organization.permissions import Person, is_process_admin
 from casework.portal.models import Objection
+from casework.portal.services import close_objection
 from casework.workbench import extensions
 from processes import engine
 from processes.audit import record
@@ -366,16 +367,15 @@ def confirm(*, message, instance) -> None:
 
 
 def _close_objection(correction: RecordCorrection, outcome: str, instance) -> None:
+    """The objection behind the correction is answered: 已办结, its outcome on the receipt page and
+    in an e-mail to the objector (``portal.services.close_objection``)."""
     if correction.objection_id is None:
         return
-    objection = Objection.objects.select_for_update().get(pk=correction.objection_id)
-    objection.state, objection.outcome = Objection.State.CLOSED, outcome
-    objection.save(update_fields=["state", "outcome", "updated_at"])
-    record(
-        "objection_closed",
+    assert correction.objection is not None
+    close_objection(
+        correction.objection,
+        outcome,
         instance=instance,
-        objection_id=objection.pk,
-        number=objection.number,
         correction_id=correction.pk,
         outcome=correction.state,
     )
