@@ -246,18 +246,28 @@ def _kept_by(row: HumanTask, completed: HumanTask, actor: Actor) -> User | None:
 
 
 def route_messages(instance: ProcessInstance, events: list) -> None:
-    """Persist every message the case threw and hand it to its registered handler."""
+    """Persist every message the case threw and hand it to its registered handler.
+
+    A message with a handler is saved as handled at once (one INSERT, no UPDATE after): the
+    handler runs in this step's savepoint, so if it fails the message row goes with the step.
+    """
     for event in events:
         name = event.event_definition.name
         payload = event.payload if isinstance(event.payload, dict) else {"value": event.payload}
-        message = ProcessMessage.objects.create(name=name, payload=json_safe(payload), source=instance)
         handler = hooks.message_handler(name)
+        message = ProcessMessage.objects.create(
+            name=name,
+            payload=json_safe(payload),
+            source=instance,
+            **(
+                {"status": ProcessMessage.Status.HANDLED, "delivered_at": timezone.now()}
+                if handler is not None
+                else {}
+            ),
+        )
         record("message_thrown", instance=instance, name=name, message_id=message.pk, routed=bool(handler))
         if handler is not None:
             handler(message=message, instance=instance)
-            message.status = ProcessMessage.Status.HANDLED
-            message.delivered_at = timezone.now()
-            message.save(update_fields=["status", "delivered_at"])
 
 
 def advance(

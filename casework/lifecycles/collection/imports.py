@@ -35,7 +35,7 @@ from casework.organization.models import Department
 from casework.organization.permissions import Person, is_process_admin
 from casework.workbench.spreadsheets import cell_text, cell_value, is_blank, open_sheet
 from processes.audit import record
-from processes.operation import memo_scope
+from processes.operation import buffered, discard_since, mark
 from processes.queueing import enqueue_after_commit
 
 from . import services
@@ -341,9 +341,12 @@ def run_import(job_id: int) -> None:
 
 def _import_chunk(job: ImportJob, spec: dict, present: list[str], chunk: list, tally: _Tally) -> None:
     rows = [(number, cells, _Row(spec, present, cells)) for number, cells in chunk]
-    with transaction.atomic(), memo_scope():
+    # One operation for the chunk: its look-ups are read once (``memo``) and the rows its records
+    # leave in the buffer (audit rows) are written with one INSERT per table when it ends.
+    with transaction.atomic(), buffered():
         services.current_format()  # read once for the chunk, outside any row's savepoint
         services.remember_enterprises([check_credit_code(r.credit_code).code for *_, r in rows])
+        services.remember_new_documents(job.provider, job.record_type, [r.document_number for *_, r in rows])
         for number, cells, row in rows:
             _import_row(job, spec, number, cells, row, tally)
         job.processed = tally.processed
@@ -383,21 +386,24 @@ def _import_row(job: ImportJob, spec: dict, number: int, cells: tuple, row: _Row
         tally.refused += 1
         _problem(tally, number, cells, RESULT_REFUSED, missing)
         return
+    position = mark()
     try:
-        with transaction.atomic():
-            result = services.submit_record(
-                provider=job.provider,
-                record_type=job.record_type,
-                credit_code=row.credit_code,
-                enterprise_name=row.enterprise_name,
-                values=row.values,
-                actor=job.created_by,
-                channel=CollectedRecord.Channel.FILE,
-                backfill=job.backfill,
-                secret=row.secret,
-                sensitive=row.sensitive,
-            )
+        # The row's savepoint is submit_record's own (it refuses before writing, or rolls back
+        # its writes when a step refuses); the rows it left in the chunk's buffer go with it.
+        result = services.submit_record(
+            provider=job.provider,
+            record_type=job.record_type,
+            credit_code=row.credit_code,
+            enterprise_name=row.enterprise_name,
+            values=row.values,
+            actor=job.created_by,
+            channel=CollectedRecord.Channel.FILE,
+            backfill=job.backfill,
+            secret=row.secret,
+            sensitive=row.sensitive,
+        )
     except DomainError as exc:  # e.g. already published: changed only by a correction
+        discard_since(position)
         tally.refused += 1
         _problem(tally, number, cells, "未导入", [(_details_label(spec, exc), exc.message)])
         return

@@ -7,6 +7,8 @@ of the same record, never a second record.  Nothing is deleted.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -144,6 +146,25 @@ def remember_enterprises(codes: list[str]) -> None:
         cache[("collection", "enterprise", code)] = found.get(code)
 
 
+def remember_new_documents(provider: Department, record_type: str, numbers: list[str]) -> None:
+    """Inside a ``memo_scope()``: which of a batch's document numbers no record has yet (one query),
+    so submitting them skips the look-up of an existing record (``_known_new``)."""
+    cache = memo()
+    if cache is None:
+        return
+    wanted = {number for number in numbers if number}
+    taken = CollectedRecord.objects.filter(
+        provider=provider, record_type=record_type, document_number__in=wanted
+    ).values_list("document_number", flat=True)
+    cache[("collection", "new_documents", provider.pk, record_type)] = wanted - set(taken)
+
+
+def _known_new(provider: Department, record_type: str, document_number: str) -> set[str] | None:
+    """The batch's numbers still without a record, if ``document_number`` is one of them."""
+    new = (memo() or {}).get(("collection", "new_documents", provider.pk, record_type))
+    return new if new is not None and document_number in new else None
+
+
 def is_outside_area(credit_code: str) -> bool:
     """A code registered outside this platform's area goes to the outbound exchange list."""
     division = check_credit_code(credit_code).division_code
@@ -236,8 +257,11 @@ def submit_record(
         )
     produced_on = _produced(spec, cleaned)
     with transaction.atomic():
+        known_new = _known_new(provider, record_type, document_number)
         existing = (
-            CollectedRecord.objects.select_for_update()
+            None
+            if known_new is not None
+            else CollectedRecord.objects.select_for_update()
             .filter(provider=provider, record_type=record_type, document_number=document_number)
             .first()
         )
@@ -245,6 +269,8 @@ def submit_record(
             return _resubmit(
                 existing, spec, fmt, code, enterprise_name, cleaned, errors, produced_on, actor, channel
             )
+        if known_new is not None:
+            known_new.discard(document_number)  # from now on it has a record
         item = CollectedRecord.objects.create(
             record_type=record_type,
             type_name=spec["name"],
@@ -373,24 +399,29 @@ def _start_case(item: CollectedRecord, spec: dict, actor) -> None:
         return
     item.state = State.RETURNED if item.errors else (State.REVIEWING if item.sensitive else State.PENDING)
     item.save(update_fields=["state"])
-    instance = engine.start_process(
-        key=PROCESS,
-        data={
-            "record_id": item.pk,
-            "provider": item.provider.code,
-            "valid": not item.errors,
-            "secret": item.secret or (not item.errors and not record_types.is_published(spec, item.values)),
-            "sensitive": item.sensitive,
-            # Counted from publication: set again by 补正 and 保密审查 when they publish later.
-            "archive_at": archive_at(spec, item.values, today()),
-        },
-        business_key=f"GJ-{item.pk}-{item.version}",
-        title=f"{item.enterprise_name} · {item.type_name}",
-        actor=actor if getattr(actor, "pk", None) else None,
-        subject=(item.enterprise_name, item.credit_code),
-        area_code=item.area_code,
-    )
-    item.refresh_from_db()  # its first steps may have moved it on (published, kept confidential)
+    with _starting(item) as handled:
+        instance = engine.start_process(
+            key=PROCESS,
+            data={
+                "record_id": item.pk,
+                "provider": item.provider.code,
+                "valid": not item.errors,
+                "secret": item.secret
+                or (not item.errors and not record_types.is_published(spec, item.values)),
+                "sensitive": item.sensitive,
+                # Counted from publication: set again by 补正 and 保密审查 when they publish later.
+                "archive_at": archive_at(spec, item.values, today()),
+            },
+            business_key=f"GJ-{item.pk}-{item.version}",
+            title=f"{item.enterprise_name} · {item.type_name}",
+            actor=actor if getattr(actor, "pk", None) else None,
+            subject=(item.enterprise_name, item.credit_code),
+            area_code=item.area_code,
+        )
+    if not handled or instance.status == ProcessInstance.Status.INCIDENT:
+        # Its first steps may have moved it on (published, kept confidential) through another
+        # object, or moved this one before failing (the step's writes were rolled back).
+        item.refresh_from_db()
     item.instance = instance
     item.save(update_fields=["instance"])
 
@@ -435,8 +466,29 @@ def apply_review(*, instance, human_task, data: dict, actor) -> None:
     record("record_review_returned", actor=actor, instance=instance, human_task=human_task, reason=reason)
 
 
+# The record whose case ``_start_case`` is starting: its first steps' handlers act on that very
+# object (this transaction created or locked it), so it is neither read again nor refreshed after.
+_starting_record: ContextVar[tuple[CollectedRecord, list[bool]] | None] = ContextVar(
+    "collection_starting_record", default=None
+)
+
+
+@contextmanager
+def _starting(item: CollectedRecord):
+    handled: list[bool] = []
+    token = _starting_record.set((item, handled))
+    try:
+        yield handled
+    finally:
+        _starting_record.reset(token)
+
+
 def _messaged(message) -> CollectedRecord:
     """The record a case's message names (``{"record_id": …}``: the case may be new, not yet linked)."""
+    starting = _starting_record.get()
+    if starting is not None and starting[0].pk == message.payload["record_id"]:
+        starting[1].append(True)
+        return starting[0]
     return CollectedRecord.objects.select_for_update().get(pk=message.payload["record_id"])
 
 
