@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_pending_emails",
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
+    "start-pending-inspection-cases": {  # a draw whose job never ran (broker down at its commit)
+        "task": "inspection.start_pending_inspection_cases",
+        "schedule": TIMER_SWEEP_SECONDS,
+    },
     "check-calendar-coverage": {  # 节假日安排: next year's notice missing from 1 November
         "task": "processes.tasks.check_calendar_coverage",
         "schedule": crontab(hour=8, minute=30),

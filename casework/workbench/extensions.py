@@ -3,7 +3,7 @@
 The workbench knows tasks, inboxes and the page frame; it does not know any lifecycle.  A
 lifecycle contributes: task forms (``register_task_form``, in ``casework.workbench.forms``),
 panels on the task page, menu entries, a home page per role, web and API URLs, who hears of
-a new task, and demo data.  Each registry is read when it is used, so the order in which
+a new task, demo data and management commands.  Each registry is read when it is used, so the order in which
 lifecycles load does not matter.
 """
 
@@ -50,6 +50,7 @@ class _Registry:
     demo_seeders: list[tuple[int, str, Callable[[], int]]] = field(default_factory=list)
     audit_labels: dict[str, str] = field(default_factory=dict)
     decision_labels: dict[str, str] = field(default_factory=dict)
+    commands: dict[str, type] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -150,3 +151,18 @@ def register_demo_seeder(label: str, seed: Callable[[], int], *, order: int = 10
 
 def demo_seeders() -> list[tuple[str, Callable[[], int]]]:
     return [(label, seed) for _, label, seed in sorted(_registry.demo_seeders, key=lambda s: s[0])]
+
+
+def register_command(name: str, command: type) -> None:
+    """A ``manage.py <name>`` command the lifecycle provides (a ``BaseCommand`` subclass); the
+    thin module ``casework/management/commands/<name>.py`` hands Django this class."""
+    _registry.commands[name] = command
+
+
+def registered_command(name: str) -> type:
+    from django.core.management.base import CommandError
+
+    try:
+        return _registry.commands[name]
+    except KeyError:
+        raise CommandError(f"没有生命周期提供命令 {name}") from None
