@@ -39,6 +39,8 @@ SCALES = {
         "portal_published": 300,
         "portal_samples": 50,
         "import_rows": 500,
+        "draw_population": 20_000,
+        "draw_targets": 200,
     },
     "full": {
         "lifecycle": 3_000,
@@ -54,9 +56,11 @@ SCALES = {
         "portal_published": 3_000,
         "portal_samples": 300,
         "import_rows": 50_000,
+        "draw_population": 1_000_000,
+        "draw_targets": 10_000,
     },
 }
-SCENARIOS = ("1", "2", "3", "4", "5", "6", "7", "8")
+SCENARIOS = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
 
 
 class Command(BaseCommand):
@@ -139,6 +143,7 @@ class Command(BaseCommand):
         from benchmarks import world
         from benchmarks.scenarios import (
             batch_import,
+            draw,
             engine_ceiling,
             inbox,
             intake,
@@ -239,6 +244,9 @@ class Command(BaseCommand):
                 published=scale["portal_published"],
                 samples=scale["portal_samples"],
             )
+        if "9" in only:  # after 7: the draw reuses the portal's directory
+            step("9 双随机 draw")
+            rows += draw.run(population=scale["draw_population"], targets=scale["draw_targets"])
         step("done")
         self.stdout.write("")
         self.stdout.write(
