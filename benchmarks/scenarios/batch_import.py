@@ -8,8 +8,10 @@ through ``imports.start_import`` as an officer of 广元市卫生健康委员会
 job runs in-process (Celery eager, as the benchmark runs every job).  The scenario asserts that
 the job's counts are exactly the generated ones: a benchmark that loses rows fails.
 
-Figures: rows/s, total seconds (upload to job done), the counts, and the process's peak RSS
-while the job ran (sampled from /proc every 20 ms; the resident size before it is given too).
+Figures: rows/s, total seconds (upload to job done), seconds and CPU seconds of this process per
+1,000 rows (the CPU figure holds when other work shares the machine), SQL statements per row
+(savepoints included; counted by an execute wrapper, nothing kept), the counts, and the process's
+peak RSS while the job ran (sampled from /proc every 20 ms; the resident size before it is given too).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import threading
 import time
 from datetime import date, timedelta
 
+from django.db import connection
 from django.test import override_settings
 
 from casework.directory.credit_code import make_credit_code
@@ -124,6 +127,17 @@ def _rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+class _Statements:
+    """Counts the SQL statements run on the default connection (an execute wrapper: nothing kept)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 class _PeakRss:
     """Samples the resident size in a thread while the job runs."""
 
@@ -155,8 +169,13 @@ def run(*, rows: int, tag: str = "B") -> list[Row]:
     made = time.perf_counter() - made
     media = tempfile.mkdtemp(prefix="xtjg-bench-import-")
     try:
-        with override_settings(MEDIA_ROOT=media), _PeakRss() as rss:
-            started = time.perf_counter()
+        statements = _Statements()
+        with (
+            override_settings(MEDIA_ROOT=media),
+            _PeakRss() as rss,
+            connection.execute_wrapper(statements),
+        ):
+            started, cpu = time.perf_counter(), time.process_time()
             job = imports.start_import(
                 provider=provider,
                 record_type="permit",
@@ -171,7 +190,7 @@ def run(*, rows: int, tag: str = "B") -> list[Row]:
                 # comes: run the Celery task in-process, as eager mode does once it is published.
                 import_records.apply(args=[job.pk])
                 job.refresh_from_db()
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         shutil.rmtree(media, ignore_errors=True)
     got = {"accepted": job.accepted, "returned": job.returned, "refused": job.refused}
@@ -197,6 +216,9 @@ def run(*, rows: int, tag: str = "B") -> list[Row]:
         Row(SCENARIO, "file size", len(content) / mib, "MiB"),
         Row(SCENARIO, "total (upload → job done)", seconds, "s"),
         Row(SCENARIO, "throughput", rows / seconds, "rows/s"),
+        Row(SCENARIO, "time per 1,000 rows", 1000 * seconds / rows, "s"),
+        Row(SCENARIO, "CPU of this process per 1,000 rows", 1000 * cpu / rows, "s"),
+        Row(SCENARIO, "SQL statements per row", statements.count / rows, "statements"),
         Row(SCENARIO, "accepted (已归集)", job.accepted, "rows", f"= {want['accepted']:,}", True),
         Row(SCENARIO, "returned (退回补正)", job.returned, "rows", f"= {want['returned']:,}", True),
         Row(SCENARIO, "refused (无法识别)", job.refused, "rows", f"= {want['refused']:,}", True),
