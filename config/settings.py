@@ -211,6 +211,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspection.start_pending_inspection_cases",
         "schedule": TIMER_SWEEP_SECONDS,
     },
+    "inspector-list-reminders": {  # 双随机: confirm the 执法检查人员名录库 every clock("inspectors.refresh")
+        "task": "inspection.start_inspector_list_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "refresh-inspection-directories": {  # 双随机: the 检查对象名录库 counted daily (名录库更新于 …)
+        "task": "inspection.refresh_directories",
+        "schedule": crontab(hour=1, minute=15),
+    },
     "check-calendar-coverage": {  # 节假日安排: next year's notice missing from 1 November
         "task": "processes.tasks.check_calendar_coverage",
         "schedule": crontab(hour=8, minute=30),

@@ -58,3 +58,23 @@ def start_pending_inspection_cases(limit: int = 5000) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return start_cases(ids) if ids else 0
+
+
+# --- 两库 (directories.py; helper-d's block) ----------------------------------------------------------
+
+
+@shared_task(name="inspection.start_inspector_list_reminders")
+def start_inspector_list_reminders() -> int:
+    """Beat (daily): ask each department that keeps inspectors to confirm its list when due
+    (every ``clock("inspectors.refresh")`` working days, one open reminder at a time)."""
+    from . import directories
+
+    return directories.start_due_reminders()
+
+
+@shared_task(name="inspection.refresh_directories")
+def refresh_directories() -> int:
+    """Beat (daily): count each area's 检查对象名录库 (名录库更新于 … on its page)."""
+    from . import directories
+
+    return directories.refresh_directories()
