@@ -32,6 +32,10 @@ RULES: list[tuple[str, str, str, str, int, str, str, str, date]] = [
     ("push.confirm", "退回后确认审批部门", "", "全国", 3, PLATFORM, "", "", date(2025, 1, 1)),
     ("push.pool", "公示认领池认领", "", "全国", 5, PLATFORM, "", "", date(2025, 1, 1)),
     ("supervision.decide", "效能督办决定", "", "全国", 3, PLATFORM, "", "", date(2025, 1, 1)),
+    # 双随机 抽查计划 (inspection_plan.bpmn): no seed sets a time for approving a plan or for
+    # drawing an approved one; 5 working days each are the platform's own default.
+    ("inspection.plan_review", "审批抽查计划", "", "全国", 5, PLATFORM, "", "", date(2025, 1, 1)),
+    ("inspection.draw", "实施双随机抽取", "", "全国", 5, PLATFORM, "", "", date(2025, 1, 1)),
     # 更正: only 湖南 (seed 001 第十八条) sets it; its 3 working days serve as the platform default.
     ("correct", "数据错误报请更正", "", "全国", 3, "平台默认时限（参照湘商改〔2016〕7号 第十八条）", "", "", date(2025, 1, 1)),
     # 执法检查人员名录库: only 湖南 (seed 001 第八条) sets it; its 7 working days serve as the platform default.

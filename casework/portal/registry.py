@@ -25,6 +25,11 @@ A lifecycle that publishes records, or that deals with objections, registers fro
     is saved and audited, each handler in its own transaction. A handler that raises is
     logged and audited (``objection_handler_failed``); the objection stays saved.
 
+``register_public_pages(label, url_name, patterns)``
+    Public pages of a lifecycle's own (no login), e.g. 双随机抽查公示: ``patterns`` are mounted
+    under ``/gs/`` in the ``portal:`` namespace, and the portal's header links ``label`` to
+    ``portal:<url_name>``. The pages must show only what may be published.
+
 Every ``register_*`` returns its argument (usable as a decorator) and ignores a second
 registration of the same function; ``unregister_*`` and the ``registrations()`` context
 manager undo them (tests).
@@ -43,11 +48,15 @@ __all__ = [
     "Gathered",
     "ObjectionHandler",
     "PublicRecord",
+    "PublicSection",
     "RecordProvider",
     "SearchFunction",
     "objection_handlers",
     "public_records",
     "public_search",
+    "public_sections",
+    "public_urlpatterns",
+    "register_public_pages",
     "register_objection_handler",
     "register_public_records",
     "register_public_search",
@@ -80,6 +89,14 @@ class PublicRecord:
         object.__setattr__(self, "fields", tuple((str(label), str(value)) for label, value in self.fields))
 
 
+@dataclass(frozen=True)
+class PublicSection:
+    """A lifecycle's public page linked from the portal's header."""
+
+    label: str
+    url_name: str  # in the ``portal:`` namespace
+
+
 RecordProvider = Callable[[str], Iterable[PublicRecord]]
 SearchFunction = Callable[[str, int], Iterable[tuple[str, str]]]
 ObjectionHandler = Callable[[Any], None]
@@ -87,6 +104,8 @@ ObjectionHandler = Callable[[Any], None]
 _providers: list[RecordProvider] = []
 _searches: list[SearchFunction] = []
 _handlers: list[ObjectionHandler] = []
+_sections: list[PublicSection] = []
+_public_urls: list[Any] = []
 
 
 def _add(target: list, fn):
@@ -122,6 +141,25 @@ def register_objection_handler(fn: ObjectionHandler) -> ObjectionHandler:
 
 def unregister_objection_handler(fn: ObjectionHandler) -> None:
     _remove(_handlers, fn)
+
+
+def register_public_pages(label: str, url_name: str, patterns: Iterable[Any]) -> PublicSection:
+    """Mount ``patterns`` under ``/gs/`` (read when the URLs load) and link ``label`` in the header."""
+    section = PublicSection(label, url_name)
+    if section not in _sections:
+        _sections.append(section)
+    for pattern in patterns:
+        if pattern not in _public_urls:
+            _public_urls.append(pattern)
+    return section
+
+
+def public_sections() -> list[PublicSection]:
+    return list(_sections)
+
+
+def public_urlpatterns() -> list[Any]:
+    return list(_public_urls)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import registry, views
 
 app_name = "portal"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("e/<str:credit_code>/", views.enterprise_page, name="enterprise"),
     path("e/<str:credit_code>/objection/", views.objection, name="objection"),
     path("objection/<uuid:receipt>/", views.receipt, name="receipt"),
+    *registry.public_urlpatterns(),  # the lifecycles' own public pages (registry.register_public_pages)
 ]

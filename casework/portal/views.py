@@ -49,6 +49,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "q": raw.strip()[: selectors.MAX_QUERY_LENGTH],
         "hint": HINTS.get(query.kind),
         "searched": False,
+        "public_sections": registry.public_sections(),
     }
     if query.searchable:
         refused = _limited(request, "search", settings.PORTAL_SEARCHES_PER_MINUTE, 60)

@@ -74,3 +74,54 @@ extensions.register_audit_labels(
 )
 extensions.register_demo_seeder("双随机 两库与抽查事项清单", _seed_directories, order=40)
 # --- end of the 两库 block ---------------------------------------------------------------------------
+
+# --- 抽查计划 and draws (plans.py, plan_views.py, bpmn/inspection_plan.bpmn; helper-f's block) ------
+# The plan case's hooks and task forms, its task-page panel (the 抽取 forms), the plan pages and menu
+# entry, the public draw pages on the portal (一公开), audit labels and the demo plan.
+
+from casework.organization.permissions import is_process_admin as _is_admin  # noqa: E402
+from casework.portal import registry as _portal  # noqa: E402
+from casework.workbench.forms import register_task_form as _register_form  # noqa: E402
+from processes import hooks as _hooks  # noqa: E402
+
+from . import plan_views as _plan_views  # noqa: E402
+from . import plans as _plans  # noqa: E402
+from . import urls as _plan_urls  # noqa: E402
+from .plan_demo import seed_demo_plan as _seed_demo_plan  # noqa: E402
+from .plan_forms import ConductDrawForm, ReviewPlanForm, RevisePlanForm  # noqa: E402
+
+_hooks.on_task_completed(_plans.PROCESS, _plans.REVIEW)(_plans.record_review)
+_hooks.on_task_completed(_plans.PROCESS, _plans.REVISE)(_plans.record_revision)
+_hooks.on_task_completed(_plans.PROCESS, _plans.DRAW)(_plans.record_drawn)
+_register_form(_plans.PROCESS, _plans.REVIEW, ReviewPlanForm)
+_register_form(_plans.PROCESS, _plans.REVISE, RevisePlanForm)
+_register_form(_plans.PROCESS, _plans.DRAW, ConductDrawForm)
+extensions.register_panel(_plans.PROCESS, "inspection/plan_panel.html", _plan_views.plan_panel, order=10)
+extensions.register_urls(_plan_urls.plan_pages)
+_portal.register_public_pages("双随机抽查公示", "draws", _plan_urls.public_pages)
+
+
+def _sees_plans(user, roles: set[str]) -> bool:
+    return bool({"officer", "reviewer", "inspector", "registrar"} & roles) or _is_admin(user)
+
+
+extensions.register_menu_entry(
+    "抽查计划", "workbench:inspection-plans", "event_note", visible=_sees_plans, order=59
+)
+extensions.register_audit_labels(
+    {
+        "inspection_plan_created": "制定抽查计划",
+        "inspection_plan_updated": "修改抽查计划",
+        "inspection_plan_task_added": "添加抽查任务",
+        "inspection_plan_task_updated": "修改抽查任务",
+        "inspection_plan_task_removed": "删除抽查任务",
+        "inspection_plan_submitted": "报批抽查计划",
+        "inspection_plan_approved": "批准抽查计划",
+        "inspection_plan_returned": "退回修改抽查计划",
+        "inspection_plan_resubmitted": "修改后重新报批",
+        "inspection_plan_done": "抽取完毕",
+        "inspection_plan_withdrawn": "撤回抽查计划",
+    }
+)
+extensions.register_demo_seeder("双随机 抽查计划与抽取", _seed_demo_plan, order=45)
+# --- end of the 抽查计划 block ------------------------------------------------------------------------
