@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework.directory.signals import permit_granted
+from casework.directory.signals import inspection_result_approved, permit_granted
 from casework.organization.permissions import is_process_admin
 from casework.portal import registry as portal
 from casework.workbench import extensions
@@ -13,7 +13,7 @@ from casework.workbench.forms import register_task_form
 from casework.workbench.names import department_name
 from processes import hooks
 
-from . import correction, exchange, public, selectors, services, urls
+from . import correction, exchange, inspection_results, public, selectors, services, urls
 from .correction_forms import ReviewCorrectionForm, SubmitCorrectionForm
 from .demo_data import seed_records
 from .forms import CorrectRecordForm, ReviewRecordForm
@@ -26,6 +26,9 @@ hooks.register_message_handler("collection_confidential")(services.keep_confiden
 hooks.on_task_completed(PROCESS, "correct_record")(services.apply_correction)
 hooks.on_task_completed(PROCESS, "review_record")(services.apply_review)
 permit_granted.connect(services.collect_granted_permit, dispatch_uid="collection:permit_granted")
+inspection_result_approved.connect(
+    inspection_results.publish_inspection_result, dispatch_uid="collection:inspection_result_approved"
+)
 
 register_task_form(PROCESS, "correct_record", CorrectRecordForm)
 register_task_form(PROCESS, "review_record", ReviewRecordForm)
