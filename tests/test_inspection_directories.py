@@ -6,6 +6,7 @@ every change leaves its audit row."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -402,3 +403,74 @@ def test_a_new_member_appears_among_the_candidates(users):
 def test_beat_runs_the_reminders_and_the_directory_refresh_daily(settings):
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {tasks.start_inspector_list_reminders.name, tasks.refresh_directories.name} <= scheduled
+
+
+# --- in the browser, on a phone ----------------------------------------------------------------------
+
+
+def _no_sideways_scroll(page) -> None:
+    width, client = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width <= client, f"{page.url} scrolls sideways ({width} > {client})"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_officer_and_an_inspector_keep_the_lists_on_a_phone(launch_chromium, live_server, users):
+    from playwright.sync_api import expect
+
+    from .browser_pages import _expect_message, _login
+
+    demo_data.seed_directories()
+    browser = launch_chromium()
+    page = _login(browser, live_server, "officer_wj", next_path="/workbench/inspection/items/")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_url(re.compile(r"/workbench/inspection/items/$"))
+    _no_sideways_scroll(page)
+    page.get_by_test_id("item-new").click()
+    page.fill("#id_code", "WJW-XD-03")
+    page.fill("#id_name", "消毒产品生产企业卫生许可事项检查")
+    page.fill("#id_legal_basis", "《消毒管理办法》第二十条")
+    page.get_by_label("企业").check()
+    page.fill("#id_checklist", "卫生许可证是否有效\n生产条件是否符合规范")
+    _no_sideways_scroll(page)
+    page.get_by_role("button", name="保存").click()
+    _expect_message(page, "已添加抽查事项")
+    expect(page.get_by_test_id("item-table")).to_contain_text("消毒产品生产企业卫生许可事项检查")
+
+    page.get_by_role("link", name="执法检查人员名录库").first.click()
+    expect(page.get_by_test_id("inspector-table")).to_contain_text("30 日内到期")
+    _no_sideways_scroll(page)
+    page.get_by_role("link", name="卫健委经办 赵磊").click()
+    page.fill("#unavailable-reason", "借调至省卫生健康委")
+    page.get_by_role("button", name="标记为不可参与抽查").click()
+    _expect_message(page, "已标记为不可参与抽查")
+    expect(page.get_by_test_id("inspector-facts")).to_contain_text("借调至省卫生健康委")
+    _no_sideways_scroll(page)
+    page.get_by_role("link", name="检查对象名录库").click()
+    expect(page.get_by_test_id("directory-by-risk")).to_contain_text("D 类（高风险）")
+    _no_sideways_scroll(page)
+
+    # the 市场监管 inspector declares a conflict for themself and withdraws it
+    phone = _login(browser, live_server, "inspector", next_path="/workbench/inspection/inspectors/")
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.wait_for_url(re.compile(r"/workbench/inspection/inspectors/$"))
+    expect(phone.get_by_test_id("inspector-new")).to_have_count(0)
+    phone.get_by_role("link", name="检查人员 吴刚").click()
+    phone.fill("#id_credit_code", make_credit_code("9", "1", "510802", "MA6D1001"))
+    phone.fill("#id_reason", "表兄为该企业法定代表人")
+    phone.get_by_role("button", name="申报回避").click()
+    _expect_message(phone, "已申报回避")
+    rows = phone.get_by_test_id("conflict-table")
+    expect(rows).to_contain_text("表兄为该企业法定代表人")
+    _no_sideways_scroll(phone)
+    phone.get_by_role("button", name="撤回").click()
+    _expect_message(phone, "已撤回回避申报")
+    expect(rows).to_contain_text("已撤回")
+    _no_sideways_scroll(phone)
+    assert InspectionItem.objects.filter(code="WJW-XD-03", department__code="WJW").exists()
+    assert not Inspector.objects.get(user__username="officer_wj2").available
+    assert InspectorConflict.objects.filter(
+        reason="表兄为该企业法定代表人", withdrawn_at__isnull=False
+    ).exists()

@@ -315,10 +315,15 @@ def open_reminder(department: Department) -> ProcessInstance | None:
     ).first()
 
 
-def _refresh_days(department: Department, on: date) -> int:
+def refresh_rule(department: Department, on: date):
+    """The ``inspectors.refresh`` rule for the department's area (法定时限规则), or None."""
     from casework.clocks.services import rule_in_force
 
-    rule = rule_in_force(REFRESH_CLOCK, department.division_code or "", on)
+    return rule_in_force(REFRESH_CLOCK, department.division_code or "", on)
+
+
+def _refresh_days(department: Department, on: date) -> int:
+    rule = refresh_rule(department, on)
     return rule.days if rule is not None else 7
 
 

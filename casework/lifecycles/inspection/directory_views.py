@@ -180,6 +180,7 @@ class InspectorListView(LoginRequiredMixin, View):
                 "eligible": len(selectors.eligible_inspectors([department], today)),
                 "confirmation": selectors.latest_confirmation(department),
                 "reminder": directories.open_reminder(department),
+                "rule": directories.refresh_rule(department, today),
                 "may_manage": selectors.may_manage(request.user, department),
             },
         )
