@@ -114,7 +114,15 @@ def start() -> dict:
         actor=get_user_model().objects.get(username="officer_wj"),
     )  # 更正: the provider's proposal and 市场监管's review in other processes
     started.append(fix.instance_id)
+    started.append(_start_list_reminder())  # 双随机 名录库确认: the department's officer, elsewhere
     return {"started": started}
+
+
+def _start_list_reminder() -> int:
+    from casework.lifecycles.inspection.directories import start_reminder
+    from casework.organization.models import Department
+
+    return start_reminder(Department.objects.get(code="WJW")).pk
 
 
 def fire_timers() -> dict:
@@ -163,6 +171,7 @@ def _data_for(task) -> dict:
         "supervise": {"decision": "urge", "urge_workdays": 3, "reason": "请于三个工作日内办结"},
         "correct_record": {f"v_{k}": v for k, v in {**RECORD, "permit_name": "公共场所卫生许可证"}.items()},
         "review_record": {"review_decision": "approve"},
+        "confirm_inspectors": {"confirmed": "on", "note": "跨进程确认"},
         "submit_correction": {
             "correction_decision": "correct",
             "correction_note": "补录许可项目：沐浴",

@@ -64,7 +64,7 @@ def _bundled_process_ids() -> set[str]:
 
 def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(shared_env):
     _run(shared_env, "setup")
-    assert len(_run(shared_env, "start")["started"]) == 5
+    assert len(_run(shared_env, "start")["started"]) == 6
     assert _run(shared_env, "timers")["fired"] == 1  # the demo case escalates to 效能督办
     assert _step(shared_env, "supervise") == "efficiency_supervision:supervise:XNDB"
 
@@ -84,6 +84,8 @@ def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(s
     # 更正 of a published record: the provider's proposal, then 市场监管's review, each elsewhere.
     assert "error_correction:submit_correction:WJW" in done
     assert "error_correction:review_correction:SCJG" in done
+    # 双随机 名录库确认: the department's officer confirms its inspector list.
+    assert "inspector_list_refresh:confirm_inspectors:WJW" in done
     _run(shared_env, "archive")  # years later their validity has ended: archived, every case done
 
     report = _run(shared_env, "report")
