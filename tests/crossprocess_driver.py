@@ -115,7 +115,69 @@ def start() -> dict:
     )  # 更正: the provider's proposal and 市场监管's review in other processes
     started.append(fix.instance_id)
     started.append(_start_list_reminder())  # 双随机 名录库确认: the department's officer, elsewhere
+    started.append(_start_inspection())  # 双随机: entry, 同组确认 and 审核 each in another process
     return {"started": started}
+
+
+def _start_inspection() -> int:
+    """One drawn target with its team of two (the draw itself is not what this test is about)."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+
+    from casework.directory.credit_code import make_credit_code
+    from casework.lifecycles.inspection import services
+    from casework.lifecycles.inspection.models import (
+        Draw,
+        Inspection,
+        InspectionMember,
+        InspectionPlan,
+        InspectionTask,
+        Inspector,
+    )
+    from casework.organization.models import Department, Membership, Role
+
+    User = get_user_model()
+    scjg = Department.objects.get(code="SCJG")
+    partner = User.objects.create(username="xp_inspector2")
+    Membership.objects.create(user=partner, department=scjg, role=Role.INSPECTOR)
+    admin = User.objects.get(username="admin")
+    plan = InspectionPlan.objects.create(
+        number="XP-SJJH-1",
+        name="跨进程抽查计划",
+        lead_department=scjg,
+        period_start=date(2025, 11, 1),
+        period_end=date(2025, 12, 31),
+        state=InspectionPlan.State.APPROVED,
+        created_by=admin,
+    )
+    task = InspectionTask.objects.create(plan=plan, name="跨进程抽查任务", result_due=date(2025, 11, 28))
+    draw = Draw.objects.create(
+        task=task,
+        algorithm="xtjg-draw/1",
+        seed="00" * 32,
+        population_hash="0" * 64,
+        population_size=1,
+        population_file=ContentFile(b"-", name="population.csv.gz"),
+        parameters={},
+        result_hash="0" * 64,
+        operator=admin,
+    )
+    inspection = Inspection.objects.create(
+        draw=draw,
+        position=0,
+        credit_code=make_credit_code("9", "1", "510800", "MA6X0005"),
+        enterprise_name="广元市跨进程测试餐馆有限公司",
+        risk_class="B",
+    )
+    for position, user in enumerate((User.objects.get(username="inspector"), partner)):
+        officer = Inspector.objects.create(
+            user=user,
+            department=scjg,
+            certificate_number=f"XP{position}",
+            certificate_valid_until=date(2027, 1, 1),
+        )
+        InspectionMember.objects.create(inspection=inspection, inspector=officer, position=position)
+    return services.start_inspection(inspection, admin).pk
 
 
 def _start_list_reminder() -> int:
@@ -178,6 +240,15 @@ def _data_for(task) -> dict:
             **{f"v_{k}": v for k, v in {**PUBLISHED, "permit_content": "公共场所卫生（住宿、沐浴）"}.items()},
         },
         "review_correction": {"correction_review": "agree"},
+        "enter_result": {
+            "method": "onsite",
+            "inspected_on": "2025-11-04",
+            "result_code": "no_problem",
+            "follow_up": "none",
+            "submission_token": "7f8c3a52-3b0e-4a55-9d0f-2f1f6a1e0c01",
+        },
+        "confirm_result": {"confirm_decision": "confirm"},
+        "review_result": {"review_decision": "approve"},
     }[task.bpmn_id]
 
 

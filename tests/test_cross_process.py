@@ -64,12 +64,12 @@ def _bundled_process_ids() -> set[str]:
 
 def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(shared_env):
     _run(shared_env, "setup")
-    assert len(_run(shared_env, "start")["started"]) == 6
+    assert len(_run(shared_env, "start")["started"]) == 7
     assert _run(shared_env, "timers")["fired"] == 1  # the demo case escalates to 效能督办
     assert _step(shared_env, "supervise") == "efficiency_supervision:supervise:XNDB"
 
     done = []
-    for _ in range(30):
+    for _ in range(40):
         result = _step(shared_env)
         if result is None:
             break
@@ -86,6 +86,10 @@ def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(s
     assert "error_correction:review_correction:SCJG" in done
     # 双随机 名录库确认: the department's officer confirms its inspector list.
     assert "inspector_list_refresh:confirm_inspectors:WJW" in done
+    # 双随机: the lead inspector's entry, the partner's 同组确认, the review; published, no follow-up.
+    assert "random_inspection:enter_result:SCJG" in done
+    assert "random_inspection:confirm_result:SCJG" in done
+    assert "random_inspection:review_result:SCJG" in done
     _run(shared_env, "archive")  # years later their validity has ended: archived, every case done
 
     report = _run(shared_env, "report")
