@@ -285,6 +285,9 @@ def test_the_task_form_shows_errors_and_the_live_preview(world, client):
     url = reverse("workbench:inspection-plan-task-new", args=[plan.pk])
     page = client.get(url)
     assert page.status_code == 200 and 'data-testid="preview-total">24<' in page.content.decode()
+    assert (
+        f'value="{plan.period_end.isoformat()}"' in page.content.decode()
+    )  # 结果截止 defaults to the period's end
     answer = client.post(
         url,
         {
@@ -372,7 +375,9 @@ def test_the_draw_page_replays_and_says_consistent_or_not(world, client):
         assert shown in page
     first = item.inspections.order_by("position").first()
     assert first.enterprise_name in page and "检查员SCJG" in page
-    answer = client.post(reverse("workbench:inspection-draw-replay", args=[item.pk])).content.decode()
+    posted = client.post(reverse("workbench:inspection-draw-replay", args=[item.pk]))
+    assert posted.status_code == 302  # the page's form navigation (Turbo) renders only a redirect's answer
+    answer = client.get(posted["Location"]).content.decode()
     assert "<strong>一致</strong>" in answer
     member = first.members.order_by("position").last()
     spare = (
@@ -381,8 +386,14 @@ def test_the_draw_page_replays_and_says_consistent_or_not(world, client):
         .first()
     )
     type(member).objects.filter(pk=member.pk).update(inspector=spare)
-    answer = client.post(reverse("workbench:inspection-draw-replay", args=[item.pk])).content.decode()
+    answer = client.post(
+        reverse("workbench:inspection-draw-replay", args=[item.pk]), follow=True
+    ).content.decode()
     assert "<strong>不一致</strong>" in answer and "检查组与重新抽取的结果不一致" in answer
+    assert (
+        "<strong>不一致</strong>"
+        not in client.get(reverse("workbench:inspection-draw", args=[item.pk])).content.decode()
+    )
     snapshot = client.get(reverse("workbench:inspection-draw-snapshot", args=[item.pk]))
     assert snapshot.status_code == 200 and snapshot["Content-Type"] == "application/gzip"
 
@@ -408,6 +419,21 @@ def test_the_public_draw_page_needs_no_login_and_names_no_inspector(world, clien
     assert snapshot.status_code == 200
     # a draft plan's (undrawn) task and unknown ids are not found
     assert client.get(reverse("portal:draw", args=[item.pk + 99])).status_code == 404
+
+
+def test_the_public_page_does_not_say_who_recused(world, client):
+    plan = approved(world)
+    task = plan.tasks.get()
+    scjg_team = [i for i in world["inspectors"].values() if i.department.code == "SCJG"]
+    for target in Enterprise.objects.all():  # every SCJG inspector but one declared a conflict with all
+        for inspector in scjg_team[1:]:
+            inspector.conflicts.create(credit_code=target.credit_code, reason="亲属任职")
+    item = plans.draw(actor=world["officer"], task=task, witnesses="张敏")
+    assert item.replacements.exists()
+    body = client.get(reverse("portal:draw", args=[item.pk])).content.decode()
+    assert "申报利害关系回避，已随机递补" in body
+    for inspector in scjg_team[1:]:
+        assert inspector.certificate_number not in body
 
 
 def test_demo_plan_seeds_once(world):

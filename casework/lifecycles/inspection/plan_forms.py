@@ -17,7 +17,7 @@ from .models import InspectionItem, InspectionPlan
 
 
 def _date(label: str) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class PlanForm(forms.Form):

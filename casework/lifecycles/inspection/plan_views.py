@@ -376,6 +376,10 @@ class DrawDetailView(LoginRequiredMixin, View):
         item = plan_selectors.visible_draw(request.user, draw_id)
         if item is None:
             raise Http404("抽取记录不存在或您无权查看")
+        if (
+            outcome is None
+        ):  # the 重放核验 just run (POST, then redirect: the page's form navigation wants one)
+            outcome = request.session.pop(f"draw-replay-{item.pk}", None)
         return render(request, "inspection/draw_detail.html", {**draw_context(item), "outcome": outcome})
 
 
@@ -385,7 +389,12 @@ class DrawReplayView(LoginRequiredMixin, View):
         if item is None:
             raise Http404("抽取记录不存在或您无权查看")
         outcome = drawing.replay(item, actor=request.user)
-        return DrawDetailView().get(request, draw_id, outcome=outcome)
+        request.session[f"draw-replay-{item.pk}"] = {
+            "ok": outcome.ok,
+            "result_hash": outcome.result_hash,
+            "problems": list(outcome.problems),
+        }
+        return HttpResponseRedirect(reverse("workbench:inspection-draw", args=[item.pk]) + "#replay")
 
 
 def _snapshot(item) -> FileResponse:
