@@ -380,3 +380,55 @@ def test_an_abnormal_list_entry_stays_public_until_its_removal_is_reported(users
     assert removed.archive_on == date(2026, 11, 2)
     assert [v.note for v in selectors.versions_of(removed)] == ["移出/终止公示", "首次归集"]
     assert list(selectors.published_for(CODE)) == []
+
+
+def test_a_removal_before_the_period_ends_archives_once(users):
+    """严重违法失信名单: public 3 years or until removal. A removal ends it at once; the case's
+    timer, still set for the 3 years, later finds the record archived and changes nothing."""
+    listing = {
+        "listing_document_number": "广市监严〔2026〕3号",
+        "listing_reason": "提交虚假材料取得登记",
+        "listing_date": "2026-10-30",
+        "listing_authority": "广元市市场监督管理局",
+    }
+    listed = submit(users, listing, record_type="serious_violation", provider="WJW").record
+    assert listed.state == State.PUBLISHED and listed.archive_on is not None
+    removal = {
+        **listing,
+        "removal_document_number": "广市监移〔2026〕8号",
+        "removal_reason": "信用修复",
+        "removal_date": "2026-11-02",
+        "removal_authority": "广元市市场监督管理局",
+    }
+    removed = submit(users, removal, record_type="serious_violation").record
+    assert removed.state == State.ARCHIVED
+    archived_at = removed.archived_at
+    with time_machine.travel(local(2029, 12, 1, 9, 0), tick=False):
+        engine.fire_due_timers()
+    removed.refresh_from_db()
+    assert removed.state == State.ARCHIVED and removed.archived_at == archived_at
+    archived = AuditEvent.objects.filter(action="record_archived", payload__record_id=removed.pk)
+    assert archived.count() == 1
+
+
+def test_a_stored_v1_spec_gets_the_v2_result_code_as_a_new_version(db):
+    import copy
+    import importlib
+
+    from django.apps import apps
+
+    from casework.lifecycles.collection import record_types
+    from casework.lifecycles.collection.models import RecordFormat
+
+    v1 = copy.deepcopy(record_types.RECORD_TYPES)
+    result = next(
+        f for s in v1 if s["code"] == "inspection_result" for f in s["fields"] if f["name"] == "result"
+    )
+    result["choices"] = [c for c in result["choices"] if c["code"] != "pending_follow_up"]
+    RecordFormat.objects.create(version=1, types=v1, note="内置格式规范")
+    importlib.import_module("casework.migrations.0019_record_format_v2").publish_v2(apps, None)
+    latest = services.current_format()
+    assert latest.version == 2 and RecordFormat.objects.get(version=1).types == v1
+    spec = services.type_spec("inspection_result", latest)
+    codes = [c["code"] for f in spec["fields"] if f["name"] == "result" for c in f["choices"]]
+    assert codes[-1] == "pending_follow_up"

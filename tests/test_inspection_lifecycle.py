@@ -356,10 +356,11 @@ def test_a_transfer_or_notice_is_a_task_in_the_chosen_departments_inbox(
         engine.complete_task(task_id=task.pk, user=users[officer], data={"handling_note": "已接收，立案调查"})
     inspection.instance.refresh_from_db()
     assert inspection.instance.status == ProcessInstance.Status.COMPLETED
-    # 发现问题待后续处理 is not a result code of the 格式规范 v1: the record waits for 补正, not published wrong.
+    # 发现问题待后续处理 (格式规范 v2) is published as it is.
     item = CollectedRecord.objects.get(pk=inspection.record_id)
-    assert item.state == CollectedRecord.State.RETURNED and "result" in item.errors
-    assert inspection.state == State.APPROVED and "inspection_result_publish_pending" in actions(inspection)
+    assert item.state == CollectedRecord.State.PUBLISHED and item.values["result"] == "pending_follow_up"
+    inspection.refresh_from_db()
+    assert inspection.state == State.PUBLISHED
 
 
 def test_photos_are_kept_once_per_token_and_shown_only_to_those_who_see_the_case(inspection, users, client):

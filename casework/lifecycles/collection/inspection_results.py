@@ -27,6 +27,7 @@ RESULTS = {
     "not_disclosed": "not_published",
     "false_disclosure": "false_information",
     "uncooperative": "obstructed",
+    "problem": "pending_follow_up",  # spec v2
 }
 FOLLOW_UPS = {"rectify": "order"}
 

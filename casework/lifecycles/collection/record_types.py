@@ -66,7 +66,9 @@ __all__ = [
     "validate_fields",
 ]
 
-SPEC_VERSION = 1
+#: The bundled spec's version. 2 added the 检查结果 code 发现问题待后续处理 (a problem found and
+#: transferred or still to be dealt with); migration ``casework 0019`` publishes it over a stored v1.
+SPEC_VERSION = 2
 
 Spec = dict[str, Any]
 Field = dict[str, Any]
@@ -318,6 +320,7 @@ RECORD_TYPES: list[Spec] = [
                     ("no_activity", "未发现开展本次抽查涉及的经营活动"),
                     ("obstructed", "不配合检查情节严重"),
                     ("closed", "已注销/被吊销"),
+                    ("pending_follow_up", "发现问题待后续处理"),
                 ],
             ),
             _field(

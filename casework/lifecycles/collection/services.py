@@ -502,6 +502,8 @@ def publish(*, message, instance) -> None:
 
 def archive(*, message, instance) -> None:
     item = _messaged(message)
+    if item.state == State.ARCHIVED:  # ended earlier (移出 reported before the period ran out)
+        return
     item.state, item.archived_at = State.ARCHIVED, timezone.now()
     item.save(update_fields=["state", "archived_at"])
     record("record_archived", instance=instance, record_id=item.pk)
