@@ -375,6 +375,7 @@ def test_the_draw_page_replays_and_says_consistent_or_not(world, client):
         assert shown in page
     first = item.inspections.order_by("position").first()
     assert first.enterprise_name in page and "检查员SCJG" in page
+    assert "选派顺序 广元市市场监督管理局、" in page and "SCJG、WJW" not in page  # names, never codes
     posted = client.post(reverse("workbench:inspection-draw-replay", args=[item.pk]))
     assert posted.status_code == 302  # the page's form navigation (Turbo) renders only a redirect's answer
     answer = client.get(posted["Location"]).content.decode()

@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from casework.errors import Forbidden, UserFacingError
-from casework.organization.models import Division
+from casework.organization.models import Department, Division
 from casework.portal import registry as portal
 
 from . import draw, drawing, plan_selectors, plans, selectors
@@ -353,6 +353,7 @@ def draw_context(item) -> dict:
     """What a draw page shows (staff and public alike; the templates choose what to print)."""
     task = item.task
     params = item.parameters.get("draw", {})
+    names = dict(Department.objects.values_list("code", "name"))
     return {
         "draw": item,
         "task": task,
@@ -360,6 +361,9 @@ def draw_context(item) -> dict:
         "items": list(task.items.select_related("department")),
         "departments": list(task.departments.order_by("code")),
         "params": params,
+        "department_order": [  # the draw's department order, by name (people read names, not codes)
+            names.get(code, code) for code in params.get("departments", [])
+        ],
         "ratios": sorted((params.get("ratios") or {}).items()),
         "target_filter": item.parameters.get("target_filter", {}),
         "drawn_on": item.parameters.get("drawn_on", ""),
