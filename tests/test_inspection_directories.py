@@ -474,3 +474,13 @@ def test_an_officer_and_an_inspector_keep_the_lists_on_a_phone(launch_chromium, 
     assert InspectorConflict.objects.filter(
         reason="表兄为该企业法定代表人", withdrawn_at__isnull=False
     ).exists()
+
+
+def test_an_officer_put_on_the_list_gets_the_inspector_post_and_loses_eligibility_without_it(users):
+    """Inspection tasks are offered to the department's inspector post: whoever is drawn must hold it."""
+    listed = put_on_list(users, "officer_wj", valid_until=TODAY + timedelta(days=100))
+    post = Membership.objects.filter(user=users["officer_wj"], department=dept("WJW"), role=Role.INSPECTOR)
+    assert post.exists()
+    assert [i.id for i in selectors.eligible_inspectors(["WJW"], TODAY)] == [listed.pk]
+    post.delete()
+    assert selectors.eligible_inspectors(["WJW"], TODAY) == []

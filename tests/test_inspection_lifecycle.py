@@ -52,8 +52,8 @@ PNG = (
 @pytest.fixture
 def inspection(users):
     scjg = Department.objects.get(code="SCJG")
-    partner = get_user_model().objects.create(username="inspector2", first_name="检查人员 郑洁")
-    Membership.objects.create(user=partner, department=scjg, role=Role.INSPECTOR)
+    partner = get_user_model().objects.get(username="inspector2")  # a demo account
+    Membership.objects.get_or_create(user=partner, department=scjg, role=Role.INSPECTOR)
     Enterprise.objects.create(
         credit_code=CODE,
         name="广元市清风餐饮有限公司",

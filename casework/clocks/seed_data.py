@@ -32,6 +32,12 @@ RULES: list[tuple[str, str, str, str, int, str, str, str, date]] = [
     ("push.confirm", "退回后确认审批部门", "", "全国", 3, PLATFORM, "", "", date(2025, 1, 1)),
     ("push.pool", "公示认领池认领", "", "全国", 5, PLATFORM, "", "", date(2025, 1, 1)),
     ("supervision.decide", "效能督办决定", "", "全国", 3, PLATFORM, "", "", date(2025, 1, 1)),
+    # 双随机 责令改正跟踪: no seed sets it (the order itself names the 改正期限); 20 working days
+    # match the publish clock the result itself runs on.
+    (
+        "inspection.rectify", "责令改正跟踪复查", "", "全国", 20,
+        "平台默认时限（文件未规定；改正期限以责令改正通知书为准）", "", "", date(2025, 1, 1),
+    ),
     # 双随机 抽查计划 (inspection_plan.bpmn): no seed sets a time for approving a plan or for
     # drawing an approved one; 5 working days each are the platform's own default.
     ("inspection.plan_review", "审批抽查计划", "", "全国", 5, PLATFORM, "", "", date(2025, 1, 1)),

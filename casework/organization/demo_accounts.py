@@ -20,6 +20,7 @@ ACCOUNTS = [
     ("officer_jy", "教育局经办 陈静", "JYJ", Role.OFFICER, False),
     ("reviewer_wj", "卫健委审核 孙丽", "WJW", Role.REVIEWER, False),
     ("inspector", "检查人员 吴刚", "SCJG", Role.INSPECTOR, False),
+    ("inspector2", "检查人员 郑洁", "SCJG", Role.INSPECTOR, False),
     ("reviewer_sc", "市场监管审核 刘洋", "SCJG", Role.REVIEWER, False),
     ("supervisor", "效能督查 周强", "XNDB", Role.SUPERVISOR, False),
 ]

@@ -179,6 +179,8 @@ def add_inspector(*, department: Department, user, values: dict, actor: Person) 
         raise DirectoryRefused("该人员已在本部门名录库中", details={"user": "已在名录库中"})
     with transaction.atomic():
         inspector = Inspector.objects.create(user=user, department=department, **cleaned)
+        # On the list = an inspector of the department: the post their inspection tasks are offered to.
+        _, granted = Membership.objects.get_or_create(user=user, department=department, role=Role.INSPECTOR)
         record(
             "inspector_added",
             actor=actor,
@@ -187,6 +189,7 @@ def add_inspector(*, department: Department, user, values: dict, actor: Person) 
             user=user.get_username(),
             certificate_number=inspector.certificate_number,
             certificate_valid_until=str(inspector.certificate_valid_until),
+            inspector_post_granted=granted,
         )
     return inspector
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from casework.directory.models import Enterprise
 from casework.organization.models import Department, Membership, Role
@@ -135,8 +135,12 @@ def _codes(departments: Iterable[Department | str]) -> list[str]:
 def eligible_inspectors(departments: Iterable[Department | str], on_date: date) -> list[draw.Inspector]:
     """The inspectors a draw on ``on_date`` may pick: available, certificate valid that day, active
     account; in id order (the draw's order)."""
+    holds_post = Membership.objects.filter(
+        user=OuterRef("user"), department=OuterRef("department"), role=Role.INSPECTOR
+    )
     rows = (
         Inspector.objects.filter(
+            Exists(holds_post),  # who lost the post cannot take the inspection task
             department__code__in=_codes(departments),
             available=True,
             certificate_valid_until__gte=on_date,

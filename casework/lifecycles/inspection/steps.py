@@ -16,6 +16,66 @@ extensions.register_audit_labels(
     }
 )
 
+# --- the inspection case (bpmn/random_inspection.bpmn): services.py, forms.py, task_views.py ------
+# (helper-e's block: the case's hooks, task forms, task-page panel, photo URL and audit labels)
+
+from casework.workbench.forms import register_task_form  # noqa: E402
+from processes import hooks  # noqa: E402
+
+from . import services, task_views  # noqa: E402
+from .forms import (  # noqa: E402
+    ConfirmResultForm,
+    EnterResultForm,
+    ReceiveFollowUpForm,
+    ReviewResultForm,
+    TrackRectificationForm,
+)
+
+for _held in services.HELD_BY:
+    hooks.on_task_created(services.PROCESS, _held)(services.assign_to_team_member)
+hooks.on_task_completed(services.PROCESS, services.ENTER)(services.record_result)
+hooks.on_task_completed(services.PROCESS, services.CONFIRM)(services.record_confirmation)
+hooks.on_task_completed(services.PROCESS, services.REVIEW)(services.record_review)
+hooks.on_task_completed(services.PROCESS, services.RECTIFY)(services.record_rectification)
+hooks.on_task_completed(services.PROCESS, services.TRANSFER)(services.record_follow_up_received)
+hooks.on_task_completed(services.PROCESS, services.NOTIFY)(services.record_follow_up_received)
+hooks.register_message_handler("inspection_publish")(services.publish_message)
+
+register_task_form(services.PROCESS, services.ENTER, EnterResultForm)
+register_task_form(services.PROCESS, services.CONFIRM, ConfirmResultForm)
+register_task_form(services.PROCESS, services.REVIEW, ReviewResultForm)
+register_task_form(services.PROCESS, services.RECTIFY, TrackRectificationForm)
+register_task_form(services.PROCESS, services.TRANSFER, ReceiveFollowUpForm)
+register_task_form(services.PROCESS, services.NOTIFY, ReceiveFollowUpForm)
+
+extensions.register_panel(services.PROCESS, "inspection/_inspection.html", task_views.panel, order=10)
+extensions.register_urls(task_views.urlpatterns)
+extensions.register_audit_labels(
+    {
+        "inspection_started": "下达检查任务",
+        "inspection_task_assigned": "分派给检查组成员",
+        "inspection_result_submitted": "录入检查结果",
+        "inspection_photo_added": "上传现场照片",
+        "inspection_result_confirmed": "同组确认",
+        "inspection_result_disputed": "同组异议，退回录入",
+        "inspection_result_approved": "审核同意",
+        "inspection_result_returned": "审核退回修改",
+        "inspection_result_published": "公示抽查检查结果",
+        "inspection_result_publish_pending": "检查结果已报送公示（待补正）",
+        "inspection_result_not_published": "检查结果未能公示",
+        "inspection_rectification_tracked": "责令改正跟踪办结",
+        "inspection_transfer_received": "接收移送案件",
+        "inspection_notice_received": "接收抄告",
+    },
+    decisions={
+        services.CONFIRM_OK: "确认检查结果",
+        services.DISPUTE: "有异议",
+        services.RECTIFIED: "已按期改正",
+        services.NOT_RECTIFIED: "逾期未改正",
+    },
+)
+# --- end of the inspection case block -------------------------------------------------------
+
 # --- 两库 and the 抽查事项清单 (directories.py, directory_views.py; helper-d's block) ------------------
 # The reminder bpmn/inspector_list_refresh.bpmn: its task form and panel, the hook that writes the
 # confirmation; the pages and menu entries of the lists; audit labels.
