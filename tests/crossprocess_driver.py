@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -116,7 +117,49 @@ def start() -> dict:
     started.append(fix.instance_id)
     started.append(_start_list_reminder())  # 双随机 名录库确认: the department's officer, elsewhere
     started.append(_start_inspection())  # 双随机: entry, 同组确认 and 审核 each in another process
+    started.append(_start_plan())  # 双随机 抽查计划: 审批, then 实施抽取 (a real draw) elsewhere
     return {"started": started}
+
+
+def _start_plan() -> int:
+    """A plan of one task (one target), submitted here; approved and drawn in other processes."""
+    from django.contrib.auth import get_user_model
+
+    from casework.lifecycles.inspection import plans
+    from casework.lifecycles.inspection.models import InspectionItem
+    from casework.organization.models import Department
+
+    scjg = Department.objects.get(code="SCJG")
+    drafter = get_user_model().objects.get(username="reviewer_sc")
+    plan = plans.create_plan(
+        actor=drafter,
+        department=scjg,
+        values=plans.PlanValues(
+            name="跨进程抽查计划（审批与抽取）",
+            departments=[scjg],
+            period_start=date(2025, 11, 1),
+            period_end=date(2025, 12, 31),
+        ),
+    )
+    item = InspectionItem.objects.create(
+        department=scjg, code="XP-01", name="企业公示信息抽查", legal_basis="《企业信息公示暂行条例》第十四条"
+    )
+    plans.add_task(
+        actor=drafter,
+        plan=plan,
+        values=plans.TaskValues(
+            name="跨进程抽取任务",
+            departments=[scjg],
+            items=[item],
+            target_filter={},
+            count=1,
+            ratios={},
+            per_target=2,
+            recent_draws=0,
+            result_due=date(2025, 11, 28),
+        ),
+    )
+    return plans.submit(actor=drafter, plan=plan).instance_id
 
 
 def _start_inspection() -> int:
@@ -245,10 +288,12 @@ def _data_for(task) -> dict:
             "inspected_on": "2025-11-04",
             "result_code": "no_problem",
             "follow_up": "none",
-            "submission_token": "7f8c3a52-3b0e-4a55-9d0f-2f1f6a1e0c01",
+            "submission_token": str(uuid.uuid4()),  # one per submission (two inspections here)
         },
         "confirm_result": {"confirm_decision": "confirm"},
         "review_result": {"review_decision": "approve"},
+        "review_plan": {"plan_decision": "approve"},
+        "conduct_draw": {},
     }[task.bpmn_id]
 
 
@@ -277,6 +322,12 @@ def complete(task_id: str) -> dict:
     from processes.models import HumanTask
 
     task = HumanTask.objects.select_related("assignee").get(pk=int(task_id))
+    if task.bpmn_id == "conduct_draw":  # 实施抽取 is done once every task of the plan is drawn
+        from casework.lifecycles.inspection import plans
+
+        plan = plans.plan_of(task.instance)
+        for undrawn in plans.undrawn(plan):
+            plans.draw(actor=task.assignee, task=undrawn, witnesses="见证人 甲、乙")
     engine.complete_task(task_id=task.pk, user=task.assignee, data=_data_for(task))
     return {"done": f"{task.case_type}:{task.bpmn_id}:{task.candidate_department}"}
 

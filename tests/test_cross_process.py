@@ -64,7 +64,7 @@ def _bundled_process_ids() -> set[str]:
 
 def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(shared_env):
     _run(shared_env, "setup")
-    assert len(_run(shared_env, "start")["started"]) == 7
+    assert len(_run(shared_env, "start")["started"]) == 8
     assert _run(shared_env, "timers")["fired"] == 1  # the demo case escalates to 效能督办
     assert _step(shared_env, "supervise") == "efficiency_supervision:supervise:XNDB"
 
@@ -90,6 +90,10 @@ def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(s
     assert "random_inspection:enter_result:SCJG" in done
     assert "random_inspection:confirm_result:SCJG" in done
     assert "random_inspection:review_result:SCJG" in done
+    # 双随机 抽查计划: approved by 市场监管's reviewer, drawn by its officer (the drawn target's own
+    # inspection case then runs like the one above).
+    assert "inspection_plan:review_plan:SCJG" in done and "inspection_plan:conduct_draw:SCJG" in done
+    assert done.count("random_inspection:enter_result:SCJG") == 2
     _run(shared_env, "archive")  # years later their validity has ended: archived, every case done
 
     report = _run(shared_env, "report")
