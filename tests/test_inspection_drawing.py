@@ -79,10 +79,18 @@ def task(world, *, count=None, ratios=None, departments=("SCJG",), approved=True
         created_by=world["operator"],
     )
     made = InspectionTask.objects.create(
-        plan=plan, name="企业公示信息抽查", count=count, ratios=ratios or {}, result_due=TODAY + timedelta(days=60), **extra
+        plan=plan,
+        name="企业公示信息抽查",
+        count=count,
+        ratios=ratios or {},
+        result_due=TODAY + timedelta(days=60),
+        **extra,
     )
     item = InspectionItem.objects.create(
-        department=world["scjg"], code=f"SJ-{plan.pk}", name="企业公示信息抽查", legal_basis="《企业信息公示暂行条例》"
+        department=world["scjg"],
+        code=f"SJ-{plan.pk}",
+        name="企业公示信息抽查",
+        legal_basis="《企业信息公示暂行条例》",
     )
     made.items.set([item])
     made.departments.set(Department.objects.filter(code__in=departments))
@@ -93,13 +101,18 @@ def test_a_draw_keeps_every_input_and_its_inspections(world):
     team_a = inspectors(world["scjg"], 4, expired=1)
     inspectors(world["wjw"], 3)
     item = drawing.draw_task(
-        task_id=task(world, count=10, departments=("SCJG", "WJW")).pk, operator=world["operator"], witnesses="张三、李四"
+        task_id=task(world, count=10, departments=("SCJG", "WJW")).pk,
+        operator=world["operator"],
+        witnesses="张三、李四",
     )
     # The population: the 36 active enterprises of the lead department's area, as a hashed file.
     with item.population_file.open("rb") as handle:
         content = gzip.decompress(handle.read())
     assert hashlib.sha256(content).hexdigest() == item.population_hash and item.population_size == 36
-    assert content.decode().splitlines()[0] == f"{sorted(world['codes'][:36])[0]},{'ABCD'[world['codes'].index(sorted(world['codes'][:36])[0]) % 4]}"
+    assert (
+        content.decode().splitlines()[0]
+        == f"{sorted(world['codes'][:36])[0]},{'ABCD'[world['codes'].index(sorted(world['codes'][:36])[0]) % 4]}"
+    )
     assert len(item.seed) == 64 and item.algorithm == "xtjg-draw/1" and item.witnesses == "张三、李四"
     # 10 inspections, each with one 市场监管 and one 卫健 inspector, never the expired one.
     assert item.inspections.count() == 10
@@ -147,7 +160,10 @@ def test_a_declared_conflict_and_a_recent_inspection_keep_an_inspector_away(worl
     second = drawing.draw_task(task_id=task(world, count=1).pk, operator=world["operator"])
     again = set(second.inspections.get().members.values_list("inspector_id", flat=True))
     assert again == {p.pk for p in people} - team - {people[0].pk}
-    assert set(DrawReplacement.objects.filter(draw=second).values_list("reason", flat=True)) <= {"conflict", "recent"}
+    assert set(DrawReplacement.objects.filter(draw=second).values_list("reason", flat=True)) <= {
+        "conflict",
+        "recent",
+    }
     assert drawing.replay(second).ok
 
 
@@ -183,3 +199,19 @@ def test_refusals_save_nothing(world):
     drawing.draw_task(task_id=done.pk, operator=world["operator"])
     with pytest.raises(drawing.DrawRefused, match="已抽取"):
         drawing.draw_task(task_id=done.pk, operator=world["operator"])
+
+
+def test_a_refused_start_leaves_the_other_inspections_started(world):
+    from casework.lifecycles.inspection import tasks
+
+    inspectors(world["scjg"], 4)
+    item = drawing.draw_task(task_id=task(world, count=3).pk, operator=world["operator"])
+    broken = item.inspections.order_by("position").first()
+    kept = broken.members.order_by("position").first()
+    broken.members.exclude(pk=kept.pk).delete()  # a team of one cannot be started (第四十二条)
+    ids = list(item.inspections.values_list("pk", flat=True))
+    assert tasks.start_cases(ids) == 2
+    assert item.inspections.filter(instance__isnull=False).count() == 2
+    assert AuditEvent.objects.filter(
+        action="inspection_start_refused", payload__inspection_id=broken.pk
+    ).exists()

@@ -13,6 +13,7 @@ extensions.register_audit_labels(
     {
         "inspection_drawn": "双随机抽取",
         "inspection_draw_replayed": "抽取结果重放核验",
+        "inspection_start_refused": "检查案件未能下达",
     }
 )
 
@@ -185,3 +186,24 @@ extensions.register_audit_labels(
 )
 extensions.register_demo_seeder("双随机 抽查计划与抽取", _seed_demo_plan, order=45)
 # --- end of the 抽查计划 block ------------------------------------------------------------------------
+
+# --- 移动监管执法: the inspector's phone (mobile_views.py, mobile_api.py; helper-g's block) ----------
+# The phone pages under /workbench/m/ (list, inspection, result, confirmation), the upload endpoint,
+# the manifest and the service worker; a menu entry for inspectors; the demo's inspection cases.
+
+from . import mobile_selectors as _mobile_selectors  # noqa: E402
+from . import mobile_views as _mobile_views  # noqa: E402
+from .mobile_demo import start_demo_cases as _start_demo_cases  # noqa: E402
+
+extensions.register_urls(_mobile_views.urlpatterns)
+
+
+def _inspects(user, roles: set[str]) -> bool:
+    return "inspector" in roles or _mobile_selectors.is_inspector(user)
+
+
+extensions.register_menu_entry(
+    "移动检查（手机）", "workbench:inspection-m-list", "smartphone", visible=_inspects, order=58
+)
+extensions.register_demo_seeder("双随机 检查任务（移动检查）", _start_demo_cases, order=46)
+# --- end of the 移动监管执法 block -------------------------------------------------------------------

@@ -9,6 +9,9 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from processes.audit import record
+from processes.errors import UserFacingError
+
 from .models import Inspection
 
 log = logging.getLogger(__name__)
@@ -33,16 +36,31 @@ def start_cases(inspection_ids: list[int]) -> int:
                 .order_by("pk")
             )
             for inspection in chunk:
-                services.start_inspection(inspection, actor=None)
-            started += len(chunk)
+                try:
+                    with transaction.atomic():
+                        services.start_inspection(inspection, actor=None)
+                except UserFacingError as exc:  # refused (e.g. a team short of two): the rest go on
+                    log.warning("inspection %s not started: %s", inspection.pk, exc)
+                    record(
+                        "inspection_start_refused",
+                        inspection_id=inspection.pk,
+                        draw_id=inspection.draw_id,
+                        reason=exc.message,
+                    )
+                    continue
+                started += 1
     return started
 
 
-@shared_task(name="inspection.start_inspection_cases", acks_late=True, autoretry_for=(OSError,), max_retries=5)
+@shared_task(
+    name="inspection.start_inspection_cases", acks_late=True, autoretry_for=(OSError,), max_retries=5
+)
 def start_inspection_cases(draw_id: int) -> int:
     """After a draw: one inspection case per target."""
     ids = list(
-        Inspection.objects.filter(draw_id=draw_id, instance__isnull=True).order_by("pk").values_list("pk", flat=True)
+        Inspection.objects.filter(draw_id=draw_id, instance__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     started = start_cases(ids)
     log.info("draw %s: started %s inspection cases", draw_id, started)
