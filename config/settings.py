@@ -136,7 +136,10 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end libraries come from npm (package.json, installed by ./dev setup) and are served
 # from our own static files: nothing loads from a CDN.
-STATICFILES_DIRS = [("vendor/bpmn-js", BASE_DIR / "node_modules" / "bpmn-js" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/bpmn-js", BASE_DIR / "node_modules" / "bpmn-js" / "dist"),
+    *lifecycles.static_dirs(),  # casework/lifecycles/<name>/static
+]
 
 # viewflow: no auto-appended middlewares (Turbo would turn 200 form answers into 422).
 VIEWFLOW = {"AUTOREGISTER": False}

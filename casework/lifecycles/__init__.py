@@ -36,6 +36,12 @@ def template_dirs() -> list[str]:
     return [str(path) for path in sorted(ROOT.glob("*/templates")) if path.is_dir()]
 
 
+def static_dirs() -> list[str]:
+    """Each lifecycle's ``static`` folder (settings add them to STATICFILES_DIRS; a lifecycle keeps
+    its files under ``static/<name>/`` so they are served as ``/static/<name>/…``)."""
+    return [str(path) for path in sorted(ROOT.glob("*/static")) if path.is_dir()]
+
+
 def discover() -> None:
     """Import each lifecycle's ``steps`` (its registrations), ``admin`` and ``tasks`` (its Celery
     jobs: a worker knows only the tasks imported at start-up, and Celery's autodiscovery looks
