@@ -71,7 +71,8 @@
     return Promise.all([Store.all("outbox"), Store.all("sent")]).then(function (found) {
       var user = body.dataset.user;
       var outbox = (found[0] || []).filter(function (i) { return !user || !i.user || i.user === user; });
-      var recent = (found[1] || []).filter(function (s) { return Date.now() - s.sent_at < 10 * 60 * 1000; });
+      // what waited on the phone and has gone since (sent straight away is not news)
+      var recent = (found[1] || []).filter(function (s) { return s.waited && Date.now() - s.sent_at < 10 * 60 * 1000; });
       var waiting = outbox.filter(function (i) { return i.state !== "refused"; });
       var refused = outbox.filter(function (i) { return i.state === "refused"; });
       var lines = [];
@@ -85,13 +86,13 @@
           outboxLine.textContent = lines.join("；");
           outboxLine.className = "m-outbox";
         } else if (recent.length) {
-          outboxLine.textContent = "已上传 " + recent.length + " 条，检查结果已送达";
+          outboxLine.textContent = "离线保存的检查结果已上传 " + recent.length + " 条";
           outboxLine.className = "m-outbox m-outbox--sent";
         }
         outboxLine.hidden = !lines.length && !recent.length;
         if (banner) banner.hidden = true;
       } else if (banner) {
-        banner.textContent = lines.length ? lines.join("；") : (recent.length ? "已上传 " + recent.length + " 条" : "");
+        banner.textContent = lines.length ? lines.join("；") : (recent.length ? "离线保存的检查结果已上传 " + recent.length + " 条" : "");
         banner.hidden = !banner.textContent;
       }
       $all("[data-pending-for]").forEach(function (marker) {
@@ -100,6 +101,7 @@
         var sent = recent.filter(function (s) { return String(s.inspection) === id; });
         if (mine.length) marker.textContent = mine[0].state === "refused" ? "未能上传，请打开修改" : "待上传";
         else if (sent.length) marker.textContent = "已上传";
+        marker.classList.toggle("m-card__pending--sent", !mine.length && sent.length > 0);
         marker.hidden = !mine.length && !sent.length;
       });
       return { waiting: waiting, refused: refused };
@@ -330,6 +332,7 @@
           checks: draft.checks,
           photos: draft.photos || [],
           state: "queued",
+          offline: !navigator.onLine,
           queued_at: Date.now(),
         };
         return Store.put("outbox", item.token, item).then(function () { return item; });
@@ -409,6 +412,10 @@
     note.setAttribute("role", "alert");
     note.textContent = flash;
     main.insertBefore(note, main.firstChild);
+  }
+  if (!form) {
+    // what waited on the phone has gone: show the server's state of the cases (the page may be old)
+    window.XTAfterSend = function (summary) { if (summary.sent.length) window.location.reload(); };
   }
   Store.prune().catch(function () {});
   refreshQueue();

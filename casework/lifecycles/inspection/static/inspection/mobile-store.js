@@ -114,7 +114,7 @@
                   return put("sent", item.token, {
                     token: item.token, inspection: item.inspection, enterprise: item.enterprise,
                     outcome: outcome.data && outcome.data.outcome, state_label: outcome.data && outcome.data.inspection && outcome.data.inspection.state_label,
-                    sent_at: Date.now(),
+                    sent_at: Date.now(), waited: Boolean(item.offline || item.tries),
                   });
                 })
                 .then(function () { return get("drafts", item.inspection); })
