@@ -11,6 +11,7 @@ import io
 import json
 import uuid
 from datetime import date, timedelta
+from io import StringIO
 
 import pytest
 import time_machine
@@ -18,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
@@ -426,3 +428,16 @@ def test_the_demo_seeder_starts_the_cases_a_draw_left_waiting(users):
     waiting.refresh_from_db()
     task = HumanTask.objects.get(instance=waiting.instance, bpmn_id=services.ENTER)
     assert task.assignee == users["inspector"]
+
+
+def test_after_seed_demo_the_demo_inspector_has_assignments_on_the_phone(users):
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # idempotent: nothing drawn or started twice
+    inspector = get_user_model().objects.get(username="inspector")
+    held = HumanTask.objects.filter(
+        case_type=services.PROCESS, bpmn_id=services.ENTER, assignee=inspector, state=HumanTask.State.OPEN
+    )
+    assert held.count() == Inspection.objects.filter(members__inspector__user=inspector).count() >= 1
+    page = client_for(inspector).get(reverse("workbench:inspection-m-list"))
+    assert page.content.decode().count('data-testid="assignment"') == held.count()
+    assert "待录入" in page.content.decode()

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 
 from casework.directory.credit_code import make_credit_code
 from casework.directory.models import Enterprise
-from casework.organization.models import Department
+from casework.organization.models import Department, Membership, Role
 
 from . import directories
 from .models import DirectoryRefresh, InspectionItem, Inspector, InspectorConflict, Method
@@ -122,6 +122,10 @@ def _inspectors() -> int:
             },
         )
         made += int(created)
+        # on the list = holding the department's inspector post (as directories.add_inspector grants)
+        Membership.objects.get_or_create(
+            user=users[username], department=Department.objects.get(code=dept), role=Role.INSPECTOR
+        )
     username, dept, body, reason = CONFLICT
     inspector = Inspector.objects.filter(user__username=username, department__code=dept).first()
     if inspector is not None:
