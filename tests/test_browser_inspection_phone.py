@@ -30,6 +30,17 @@ SHOTS = Path("/tmp/shots-helper-g")
 SECOND = "广元市蜀道餐饮管理有限公司"
 
 
+# the draft in IndexedDB holds these values (polled: it is saved a moment after typing stops)
+SAVED = """async ([id, result, findings]) => {
+  for (let i = 0; i < 100; i += 1) {
+    const draft = await XTStore.get("drafts", id);
+    if (draft && draft.fields.result_code === result && draft.fields.findings === findings) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}"""
+
+
 def camera_jpeg() -> bytes:
     """A phone-camera-sized picture (3000×2000): the page must shrink it before it is sent."""
     buffer = io.BytesIO()
@@ -102,8 +113,28 @@ def test_an_inspection_on_a_phone_online_and_offline(launch_chromium, live_serve
     page.get_by_role("heading", name="录入检查结果").first.wait_for()
     fits(page, "02-detail-enter")
 
-    fill_result(page, "年度报告已按时公示，现场核对经营场所一致")
+    # a result with a problem but no findings: the error is on the field, nothing typed is lost
+    fill_result(page, "")
+    page.select_option("#id_result_code", "not_disclosed")
+    page.get_by_test_id("submit-result").click()
+    page.locator("[data-error-for=findings]").filter(
+        has_text="发现问题或未能检查的，请填写检查情况"
+    ).wait_for()
+    fits(page, "03-error")
+    assert page.locator("#id_result_code").input_value() == "not_disclosed"
+    assert page.locator("[data-testid=draft-photos] li").count() == 1
+    first.refresh_from_db()
+    assert first.state == Inspection.State.ASSIGNED
+
+    # the draft is on the phone: a reload brings back the choices, the ticks and the photo
+    page.select_option("#id_result_code", "no_problem")
+    page.fill("#id_findings", "年度报告已按时公示，现场核对经营场所一致")
+    assert page.evaluate(SAVED, [str(first.pk), "no_problem", "年度报告已按时公示，现场核对经营场所一致"])
+    page.reload()
+    page.locator("[data-testid=draft-state]").filter(has_text="已恢复本机草稿").wait_for()
+    assert page.locator("#id_findings").input_value() == "年度报告已按时公示，现场核对经营场所一致"
     assert page.locator("[data-testid=checklist-count]").inner_text() == "已查 2/2"
+    assert page.locator("[data-testid=draft-photos] li").count() == 1
     fits(page, "03-filled")
     page.get_by_test_id("submit-result").click()
     page.get_by_text("检查结果已提交，等待同组人员确认").wait_for()

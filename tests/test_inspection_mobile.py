@@ -441,3 +441,9 @@ def test_after_seed_demo_the_demo_inspector_has_assignments_on_the_phone(users):
     page = client_for(inspector).get(reverse("workbench:inspection-m-list"))
     assert page.content.decode().count('data-testid="assignment"') == held.count()
     assert "待录入" in page.content.decode()
+
+
+def test_the_desktop_menu_links_the_phone_pages_for_inspectors_only(users, inspection):
+    link = 'href="/workbench/m/inspections/"'
+    assert link in client_for(users["inspector"]).get(reverse("workbench:queue")).content.decode()
+    assert link not in client_for(users["registrar"]).get(reverse("workbench:queue")).content.decode()

@@ -401,6 +401,18 @@
     });
   }
 
+  // --- the co-inspector's confirmation: needs the network (nothing to queue: one click) -------------
+
+  var confirmForm = $("[data-confirm-form]");
+  if (confirmForm) {
+    confirmForm.addEventListener("submit", function (event) {
+      if (navigator.onLine) return;
+      event.preventDefault();
+      var error = $("[data-error-for=confirm_decision]", confirmForm);
+      error.textContent = "当前没有网络，请联网后再提交确认意见（已选的意见不会丢失）";
+    });
+  }
+
   // --- on every page: a flash from the last page, retry what waits, show the queue ---------------------
 
   var flash = sessionStorage.getItem("xt-flash");
