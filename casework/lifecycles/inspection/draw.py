@@ -105,6 +105,32 @@ def population_hash(rows: Iterable[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
+class Lines(Sequence[tuple[str, str]]):
+    """A population held as its snapshot's ``code,risk`` lines (a million tuples cost more to
+    build than the whole draw): row *i* is ``(code, risk)`` of line *i*."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [tuple(line.split(",", 1)) for line in self.lines[index]]
+        code, risk = self.lines[index].split(",", 1)
+        return code, risk
+
+    def __iter__(self):
+        for line in self.lines:
+            code, risk = line.split(",", 1)
+            yield code, risk
+
+    def content(self) -> bytes:
+        """The snapshot file's text: every line and its newline, UTF-8."""
+        return ("\n".join(self.lines) + "\n").encode() if self.lines else b""
+
+
 @dataclass(frozen=True)
 class Inspector:
     id: int
@@ -157,17 +183,26 @@ class Result:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _strata(population: Sequence[tuple[str, str]]) -> dict[str, list[int]]:
+    """Positions of each risk class's rows, in population order (one pass)."""
+    strata: dict[str, list[int]] = {risk: [] for risk in RISK_CLASSES}
+    for i, (_, risk) in enumerate(population):
+        strata.setdefault(risk, []).append(i)
+    return strata
+
+
 def stratum_sizes(population: Sequence[tuple[str, str]], parameters: Parameters) -> dict[str, int]:
     """How many targets each risk class gives in ``ratio`` mode (⌈ratio × class size⌉)."""
-    sizes = {risk: 0 for risk in RISK_CLASSES}
-    for _, risk in population:
-        sizes[risk] = sizes.get(risk, 0) + 1
+    return _wanted({risk: len(rows) for risk, rows in _strata(population).items()}, parameters)
+
+
+def _wanted(sizes: dict[str, int], parameters: Parameters) -> dict[str, int]:
     wanted = {}
     for risk in RISK_CLASSES:
         ratio = Decimal(parameters.ratios.get(risk, "0"))
         if not Decimal(0) <= ratio <= Decimal(1):
             raise DrawError(f"{risk} 类抽查比例应在 0 到 1 之间")
-        wanted[risk] = math.ceil(ratio * sizes[risk])
+        wanted[risk] = math.ceil(ratio * sizes.get(risk, 0))
     return wanted
 
 
@@ -175,13 +210,13 @@ def draw_targets(stream: Stream, population: Sequence[tuple[str, str]], paramete
     """Positions in ``population`` of the drawn targets, in draw order."""
     if parameters.count is not None:
         return sample(stream, len(population), parameters.count)
-    wanted = stratum_sizes(population, parameters)
+    strata = _strata(population)
+    wanted = _wanted({risk: len(rows) for risk, rows in strata.items()}, parameters)
     picked: list[int] = []
     for risk in RISK_CLASSES:
-        if not wanted[risk]:
-            continue
-        positions = [i for i, (_, r) in enumerate(population) if r == risk]
-        picked.extend(positions[i] for i in sample(stream, len(positions), wanted[risk]))
+        if wanted[risk]:
+            positions = strata[risk]
+            picked.extend(positions[i] for i in sample(stream, len(positions), wanted[risk]))
     return picked
 
 
