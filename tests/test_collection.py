@@ -432,3 +432,44 @@ def test_a_stored_v1_spec_gets_the_v2_result_code_as_a_new_version(db):
     spec = services.type_spec("inspection_result", latest)
     codes = [c["code"] for f in spec["fields"] if f["name"] == "result" for c in f["choices"]]
     assert codes[-1] == "pending_follow_up"
+
+
+UNLICENSED = {
+    "case_number": "广市监无照〔2026〕12号",
+    "violation_kind": "no_license",
+    "party_name": "王某某",
+    "party_id_number": "510802198807121237",
+    "business_address": "广元市利州区东坝街道某路口流动摊位",
+    "activity": "未取得营业执照从事烧烤经营",
+    "found_date": "2026-10-29",
+    "authority": "广元市市场监督管理局",
+    "measure": "stop",
+}
+
+
+def test_an_unlicensed_party_without_a_credit_code_is_collected_and_never_published(users, client):
+    """无证无照经营查处 (seed 004): the party often has no licence and so no credit code."""
+    item = submit(users, UNLICENSED, record_type="unlicensed_operation", code="", provider="WJW")
+    assert item.record.credit_code == "" and item.record.enterprise_id is None
+    assert item.record.state == State.NOT_PUBLIC and not item.record.errors, item.record.errors
+    item.record.instance.refresh_from_db()
+    assert item.record.instance.status == ProcessInstance.Status.COMPLETED
+    with pytest.raises(services.RecordRefused, match="无法识别"):  # the case number still identifies it
+        submit(
+            users,
+            {**UNLICENSED, "case_number": ""},
+            record_type="unlicensed_operation",
+            code="",
+            provider="WJW",
+        )
+    # Any other type still needs the code.
+    permit_record = submit(users, permit(permit_number="川卫许〔2026〕102号"), code="").record
+    assert permit_record.state == State.RETURNED and "credit_code" in permit_record.errors
+    # With a code, the same type is published under the enterprise like any other.
+    coded = submit(
+        users,
+        {**UNLICENSED, "case_number": "广市监无照〔2026〕13号"},
+        record_type="unlicensed_operation",
+        provider="WJW",
+    ).record
+    assert coded.state == State.PUBLISHED

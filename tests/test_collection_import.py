@@ -296,3 +296,54 @@ def test_the_template_of_a_type_has_its_labels_and_the_menu_offers_the_import(us
     )
     client.force_login(users["registrar"])  # not a providing department
     assert client.get(reverse("workbench:record-import")).status_code == 404
+
+
+def test_an_unlicensed_party_may_come_without_a_credit_code_in_a_file_but_not_without_a_name(
+    users, client, django_capture_on_commit_callbacks
+):
+    header = [
+        "统一社会信用代码",
+        "市场主体名称",
+        "查处文书编号",
+        "查处类别",
+        "当事人名称（姓名）",
+        "经营活动",
+        "查处日期",
+        "查处机关",
+        "处理措施",
+    ]
+    good = [
+        "",
+        "王某某",
+        "广市卫无证〔2026〕3号",
+        "无证经营",
+        "王某某",
+        "无医疗机构执业许可证行医",
+        "2026-10-29",
+        "广元市卫生健康委员会",
+        "责令停止违法行为",
+    ]
+    nameless = [
+        "",
+        "",
+        "广市卫无证〔2026〕4号",
+        "无证经营",
+        "李某",
+        "无证行医",
+        "2026-10-29",
+        "广元市卫生健康委员会",
+        "责令停止违法行为",
+    ]
+    client.force_login(users["officer_wj"])
+    upload(
+        client,
+        xlsx([good, nameless], header=header),
+        record_type="unlicensed_operation",
+        capture=django_capture_on_commit_callbacks,
+    )
+    job = last_job()
+    assert (job.accepted, job.refused) == (1, 1)
+    kept = CollectedRecord.objects.get(document_number="广市卫无证〔2026〕3号")
+    assert kept.credit_code == "" and kept.state == CollectedRecord.State.NOT_PUBLIC
+    assert [(p["row"], p["field"]) for p in job.problems] == [(3, "市场主体名称")]
+    assert "须填写名称" in job.problems[0]["reason"]

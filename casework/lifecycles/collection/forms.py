@@ -79,6 +79,14 @@ class RecordEntryForm(forms.Form):
     def __init__(self, *args: Any, spec: dict, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.spec = spec
+        if services.without_code(spec):  # 无证无照: a party without a licence is named instead
+            self.fields["credit_code"].required = False
+            self.fields[
+                "credit_code"
+            ].help_text = (
+                "当事人无营业执照的可不填，请填写当事人名称（姓名）；此类信息归集存档，不在公示系统公示"
+            )
+            self.fields["enterprise_name"].label = "当事人名称（姓名）"
         self.fields.update(spec_fields(spec))
 
     def values(self) -> dict[str, Any]:

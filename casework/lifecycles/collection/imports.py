@@ -377,8 +377,10 @@ def _problem(tally: _Tally, number: int, cells: tuple, result: str, errors: list
 
 def _import_row(job: ImportJob, spec: dict, number: int, cells: tuple, row: _Row, tally: _Tally) -> None:
     missing = []
-    if not row.credit_code:
+    if not row.credit_code and not services.without_code(spec):
         missing.append((COLUMN_CODE, "缺少统一社会信用代码，无法识别市场主体"))
+    if not row.credit_code and not row.enterprise_name:
+        missing.append((COLUMN_NAME, "无统一社会信用代码的当事人须填写名称（姓名），无法识别当事人"))
     if not row.document_number:
         label = field_label(spec, spec["document_field"])
         missing.append((label, f"缺少{label}，无法识别这条信息"))

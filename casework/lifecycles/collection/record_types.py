@@ -32,6 +32,8 @@ version. One record type is a dict:
                      :data:`FIELD_TYPES`), ``required``, ``choices`` (``[{"code", "label"}]`` for
                      ``choice``, else ``[]``), ``max_length`` (text kinds, else ``None``), ``personal``
                      (personal data masked before the public sees it) and ``help``
+``party_without_code``  (optional) ``True``: the 统一社会信用代码 may be left empty, the party is
+                     named instead (无证无照); such a record is collected but never published
 ``rules``            cross-field rules, data interpreted by :data:`RULES`: ``not_before`` (a date not
                      earlier than another), ``together`` (all or none), ``one_of`` (at least one),
                      ``only_if`` (a choice restricts another choice), ``range``, ``integer``
@@ -67,7 +69,8 @@ __all__ = [
 ]
 
 #: The bundled spec's version. 2 added the 检查结果 code 发现问题待后续处理 (a problem found and
-#: transferred or still to be dealt with); migration ``casework 0019`` publishes it over a stored v1.
+#: transferred or still to be dealt with) and 无证无照 parties without a credit code
+#: (``party_without_code``); migration ``casework 0019`` publishes it over a stored v1.
 SPEC_VERSION = 2
 
 Spec = dict[str, Any]
@@ -732,6 +735,9 @@ RECORD_TYPES: list[Spec] = [
     {
         "code": "unlicensed_operation",
         "name": "无证无照经营查处",
+        # The party of an unlicensed business often has no credit code: it is then named (and
+        # identified by its ID number); such a record is collected and kept, never published.
+        "party_without_code": True,
         "document_field": "case_number",
         "produced_field": "found_date",
         "publish_when": {},

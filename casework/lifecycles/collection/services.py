@@ -108,8 +108,15 @@ def type_choices() -> list[tuple[str, str]]:
 # --- submitting -------------------------------------------------------------------------
 
 
-def _check_header(credit_code: str, enterprise_name: str) -> tuple[str, dict[str, str]]:
+def _check_header(
+    credit_code: str, enterprise_name: str, spec: dict | None = None
+) -> tuple[str, dict[str, str]]:
     errors: dict[str, str] = {}
+    if not (credit_code or "").strip() and without_code(spec):
+        # 无证无照: the party often has no licence and so no credit code; it is named instead.
+        if not (enterprise_name or "").strip():
+            errors["enterprise_name"] = "无统一社会信用代码的当事人，须填写当事人名称（姓名）"
+        return "", errors
     check = check_credit_code(credit_code or "")
     if not check.structural_ok:
         errors["credit_code"] = "；".join(p.message for p in check.problems) or "统一社会信用代码无效"
@@ -214,8 +221,13 @@ def check_record(
     """The one validation of every channel: (spec, normalised credit code, cleaned values, errors)."""
     spec = type_spec(record_type, fmt)
     cleaned, errors = record_types.validate_fields(spec, values)
-    code, header_errors = _check_header(credit_code, enterprise_name)
+    code, header_errors = _check_header(credit_code, enterprise_name, spec)
     return spec, code, cleaned, {**header_errors, **errors}
+
+
+def without_code(spec: dict | None) -> bool:
+    """Whether the type's party may have no credit code (``party_without_code``: 无证无照经营查处)."""
+    return bool(spec and spec.get("party_without_code"))
 
 
 def submit_record(
@@ -392,7 +404,7 @@ def _version(item: CollectedRecord, actor, *, note: str) -> None:
 
 
 def _start_case(item: CollectedRecord, spec: dict, actor) -> None:
-    if not item.errors and is_outside_area(item.credit_code):
+    if not item.errors and item.credit_code and is_outside_area(item.credit_code):
         item.state = State.OUTBOUND  # registered elsewhere: exchanged out, not published here
         item.save(update_fields=["state"])
         record("record_outbound", actor=actor, record_id=item.pk, credit_code=item.credit_code)
@@ -407,7 +419,9 @@ def _start_case(item: CollectedRecord, spec: dict, actor) -> None:
                 "provider": item.provider.code,
                 "valid": not item.errors,
                 "secret": item.secret
-                or (not item.errors and not record_types.is_published(spec, item.values)),
+                or (not item.errors and not record_types.is_published(spec, item.values))
+                # no credit code: no enterprise to publish it under (collected, counted, kept)
+                or not item.credit_code,
                 "sensitive": item.sensitive,
                 # Counted from publication: set again by 补正 and 保密审查 when they publish later.
                 "archive_at": archive_at(spec, item.values, today()),
