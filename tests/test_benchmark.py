@@ -155,7 +155,9 @@ def test_portal_scenario_generates_a_searchable_directory_and_times_the_public_p
     published = CollectedRecord.objects.filter(state=CollectedRecord.State.PUBLISHED)
     assert published.filter(enterprise__isnull=False).count() >= 20
     figures = {r.metric: r for r in rows}
-    assert figures["name fragment hits median (counted up to the cap)"].value >= 1  # fragments come from real names
+    assert (
+        figures["name fragment hits median (counted up to the cap)"].value >= 1
+    )  # fragments come from real names
     for name in ("search by credit code", "search by name fragment, page 1", "enterprise page with records"):
         assert figures[f"{name} p95"].target == "≤ 100 ms" and figures[f"{name} p95"].met is not None
 

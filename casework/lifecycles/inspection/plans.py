@@ -469,9 +469,7 @@ def withdraw(*, actor, plan: InspectionPlan, reason: str) -> InspectionPlan:
             ProcessInstance.Status.COMPLETED,
             ProcessInstance.Status.TERMINATED,
         ):
-            engine.terminate_instance(
-                instance_id=instance.pk, actor=actor, reason=f"撤回抽查计划：{reason}"
-            )
+            engine.terminate_instance(instance_id=instance.pk, actor=actor, reason=f"撤回抽查计划：{reason}")
         plan.state = State.WITHDRAWN
         plan.save(update_fields=["state"])
         record(

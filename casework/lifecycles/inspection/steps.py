@@ -101,7 +101,9 @@ def _list_panel(task, user):
     return _directory_views.confirm_panel(task)
 
 
-extensions.register_panel(_directories.REFRESH_PROCESS, "inspection/inspector_panel.html", _list_panel, order=10)
+extensions.register_panel(
+    _directories.REFRESH_PROCESS, "inspection/inspector_panel.html", _list_panel, order=10
+)
 extensions.register_urls(_urls.directories)
 
 
@@ -109,7 +111,9 @@ def _keeps_lists(user, roles: set[str]) -> bool:
     return bool({"officer", "reviewer", "inspector"} & roles) or is_process_admin(user)
 
 
-extensions.register_menu_entry("抽查事项清单", "workbench:inspection-items", "checklist", visible=_keeps_lists, order=60)
+extensions.register_menu_entry(
+    "抽查事项清单", "workbench:inspection-items", "checklist", visible=_keeps_lists, order=60
+)
 extensions.register_menu_entry(
     "执法检查人员名录库", "workbench:inspection-inspectors", "badge", visible=_keeps_lists, order=61
 )
