@@ -80,13 +80,11 @@ class RecordEntryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.spec = spec
         if services.without_code(spec):  # 无证无照: a party without a licence is named instead
-            self.fields["credit_code"].required = False
-            self.fields[
-                "credit_code"
-            ].help_text = (
-                "当事人无营业执照的可不填，请填写当事人名称（姓名）；此类信息归集存档，不在公示系统公示"
-            )
-            self.fields["enterprise_name"].label = "当事人名称（姓名）"
+            code, name = self.fields["credit_code"], self.fields["enterprise_name"]
+            code.required = False
+            code.label = "统一社会信用代码（当事人无营业执照的不填）"
+            code.help_text = "不填代码的信息归集存档，不在公示系统公示"
+            name.label = "市场主体或当事人名称"
         self.fields.update(spec_fields(spec))
 
     def values(self) -> dict[str, Any]:
