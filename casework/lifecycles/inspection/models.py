@@ -203,7 +203,12 @@ class InspectionPlan(models.Model):
     )
     approved_at = models.DateTimeField("审批时间", null=True, blank=True)
     instance = models.ForeignKey(
-        "processes.ProcessInstance", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "processes.ProcessInstance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="流程案件",
     )
 
     class Meta:
@@ -327,7 +332,12 @@ class Inspection(models.Model):
     published_at = models.DateTimeField("公示时间", null=True, blank=True)
     record_id = models.CharField("公示信息标识", max_length=100, blank=True)
     instance = models.ForeignKey(
-        "processes.ProcessInstance", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "processes.ProcessInstance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="流程案件",
     )
 
     class Meta:
@@ -343,8 +353,12 @@ class Inspection(models.Model):
 class InspectionMember(models.Model):
     """An inspector of an inspection's team (检查组), in draw order; the first enters the result."""
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="members")
-    inspector = models.ForeignKey(Inspector, on_delete=models.PROTECT, related_name="memberships")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="members", verbose_name="检查"
+    )
+    inspector = models.ForeignKey(
+        Inspector, on_delete=models.PROTECT, related_name="memberships", verbose_name="执法检查人员"
+    )
     position = models.PositiveSmallIntegerField("组内顺序")
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
 
@@ -360,9 +374,15 @@ class InspectionMember(models.Model):
 class DrawReplacement(models.Model):
     """递补: an inspector drawn for a target who had to recuse, and why (logged by the draw)."""
 
-    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="replacements")
-    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="replacements")
-    inspector = models.ForeignKey(Inspector, on_delete=models.PROTECT, related_name="+")
+    draw = models.ForeignKey(
+        Draw, on_delete=models.PROTECT, related_name="replacements", verbose_name="抽取记录"
+    )
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="replacements", verbose_name="检查"
+    )
+    inspector = models.ForeignKey(
+        Inspector, on_delete=models.PROTECT, related_name="+", verbose_name="回避人员"
+    )
     reason = models.CharField("回避原因", max_length=20)
 
     class Meta:
@@ -378,11 +398,15 @@ def _photo_path(instance: InspectionPhoto, filename: str) -> str:
 class InspectionPhoto(models.Model):
     """A photo taken on site (camera upload); ``client_token`` makes an offline re-send harmless."""
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="photos")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="photos", verbose_name="检查"
+    )
     image = models.ImageField("现场照片", upload_to=_photo_path, max_length=200)
     caption = models.CharField("说明", max_length=200, blank=True)
     client_token = models.UUIDField("上传标识", unique=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
+    )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
