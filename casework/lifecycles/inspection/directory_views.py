@@ -15,8 +15,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from casework.errors import Forbidden, UserFacingError
+from casework.errors import UserFacingError
 from casework.organization.models import Department, Division
+from casework.workbench.refusals import show_refusal
 
 from . import directories, selectors
 from .directory_forms import (
@@ -48,15 +49,6 @@ def _department(request, *, manage: bool = False) -> tuple[Department, list[Depa
             raise Http404("部门不存在或您无权查看")
         return chosen, choices
     return choices[0], choices
-
-
-def _refused(request, exc: UserFacingError, form=None) -> None:
-    if isinstance(exc, Forbidden):
-        raise PermissionDenied(exc.message)
-    if form is not None:
-        for key, message in (exc.details or {}).items():
-            form.add_error(key if key in form.fields else None, str(message))
-    messages.error(request, exc.message)
 
 
 def _with_department(url: str, department: Department) -> str:
@@ -100,7 +92,7 @@ class ItemCreateView(LoginRequiredMixin, View):
                     department=department, values=form.cleaned_data, actor=request.user
                 )
             except UserFacingError as exc:
-                _refused(request, exc, form)
+                show_refusal(request, exc, form)
             else:
                 messages.success(request, f"已添加抽查事项：{item.name}")
                 return HttpResponseRedirect(
@@ -140,7 +132,7 @@ class ItemEditView(LoginRequiredMixin, View):
             try:
                 directories.update_item(item=item, values=form.cleaned_data, actor=request.user)
             except UserFacingError as exc:
-                _refused(request, exc, form)
+                show_refusal(request, exc, form)
             else:
                 messages.success(request, f"已保存抽查事项：{item.name}")
                 return HttpResponseRedirect(
@@ -156,7 +148,7 @@ class ItemActiveView(LoginRequiredMixin, View):
         try:
             directories.set_item_active(item=item, active=active, actor=request.user)
         except UserFacingError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, f"已{'恢复启用' if active else '停用'}：{item.name}")
         return HttpResponseRedirect(_with_department(reverse("workbench:inspection-items"), item.department))
@@ -209,7 +201,7 @@ class InspectorCreateView(LoginRequiredMixin, View):
                     actor=request.user,
                 )
             except UserFacingError as exc:
-                _refused(request, exc, form)
+                show_refusal(request, exc, form)
             else:
                 messages.success(request, f"已列入名录库：{inspector.user.get_full_name() or inspector.user}")
                 return HttpResponseRedirect(reverse("workbench:inspection-inspector", args=[inspector.pk]))
@@ -253,7 +245,7 @@ class InspectorDetailView(LoginRequiredMixin, View):
                     inspector=inspector, values=form.cleaned_data, actor=request.user
                 )
             except UserFacingError as exc:
-                _refused(request, exc, form)
+                show_refusal(request, exc, form)
             else:
                 messages.success(request, "已保存")
                 return HttpResponseRedirect(reverse("workbench:inspection-inspector", args=[inspector.pk]))
@@ -272,7 +264,7 @@ class InspectorAvailabilityView(LoginRequiredMixin, View):
                 actor=request.user,
             )
         except UserFacingError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, "已恢复可参与抽查" if available else "已标记为不可参与抽查")
         return HttpResponseRedirect(reverse("workbench:inspection-inspector", args=[inspector.pk]))
@@ -291,7 +283,7 @@ class ConflictDeclareView(LoginRequiredMixin, View):
                     actor=request.user,
                 )
             except UserFacingError as exc:
-                _refused(request, exc, form)
+                show_refusal(request, exc, form)
             else:
                 messages.success(request, "已申报回避：抽取时不会选派该人员检查此主体")
                 return HttpResponseRedirect(reverse("workbench:inspection-inspector", args=[inspector.pk]))
@@ -308,7 +300,7 @@ class ConflictWithdrawView(LoginRequiredMixin, View):
         try:
             directories.withdraw_conflict(conflict=conflict, actor=request.user)
         except UserFacingError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, "已撤回回避申报（记录保留）")
         return HttpResponseRedirect(reverse("workbench:inspection-inspector", args=[conflict.inspector_id]))

@@ -19,24 +19,16 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from casework.errors import Forbidden, UserFacingError
+from casework.errors import UserFacingError
 from casework.organization.models import Department, Division
 from casework.portal import registry as portal
+from casework.workbench.refusals import show_refusal
 
 from . import draw, drawing, plan_selectors, plans, selectors
 from .models import InspectionPlan, InspectionTask
 from .plan_forms import DrawForm, PlanForm, PlanTaskForm, WithdrawForm
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _refused(request, exc: UserFacingError, form=None) -> None:
-    if isinstance(exc, Forbidden):
-        raise PermissionDenied(exc.message)
-    if form is not None:
-        for key, message in (exc.details or {}).items():
-            form.add_error(key if key in form.fields else None, str(message))
-    messages.error(request, exc.message)
 
 
 def _plan_or_404(request, plan_id: int):
@@ -122,7 +114,7 @@ class PlanCreateView(LoginRequiredMixin, View):
             try:
                 plan = plans.create_plan(actor=request.user, department=lead, values=form.values())
             except UserFacingError as exc:
-                _refused(request, exc, form)
+                show_refusal(request, exc, form)
             else:
                 messages.success(request, f"已制定抽查计划 {plan.number}，请添加抽查任务")
                 return HttpResponseRedirect(reverse("workbench:inspection-plan", args=[plan.pk]))
@@ -178,7 +170,7 @@ class PlanEditView(LoginRequiredMixin, View):
             try:
                 plans.update_plan(actor=request.user, plan=plan, values=form.values())
             except UserFacingError as exc:
-                _refused(request, exc, form)
+                show_refusal(request, exc, form)
             else:
                 messages.success(request, "已保存抽查计划")
                 return HttpResponseRedirect(reverse("workbench:inspection-plan", args=[plan.pk]))
@@ -191,7 +183,7 @@ class PlanSubmitView(LoginRequiredMixin, View):
         try:
             plans.submit(actor=request.user, plan=plan)
         except UserFacingError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, "已报批，等待牵头部门审核人员审批")
         return HttpResponseRedirect(reverse("workbench:inspection-plan", args=[plan.pk]))
@@ -207,7 +199,7 @@ class PlanWithdrawView(LoginRequiredMixin, View):
             try:
                 plans.withdraw(actor=request.user, plan=plan, reason=form.cleaned_data["reason"])
             except UserFacingError as exc:
-                _refused(request, exc)
+                show_refusal(request, exc)
             else:
                 messages.success(request, "已撤回抽查计划")
         return HttpResponseRedirect(reverse("workbench:inspection-plan", args=[plan.pk]))
@@ -254,7 +246,7 @@ class PlanTaskCreateView(_TaskFormView):
             try:
                 task = plans.add_task(actor=request.user, plan=plan, values=form.values())
             except UserFacingError as exc:
-                _refused(request, exc, form)
+                show_refusal(request, exc, form)
             else:
                 messages.success(request, f"已添加抽查任务：{task.name}")
                 return HttpResponseRedirect(reverse("workbench:inspection-plan", args=[plan.pk]))
@@ -280,7 +272,7 @@ class PlanTaskEditView(_TaskFormView):
             try:
                 plans.update_task(actor=request.user, task=task, values=form.values())
             except UserFacingError as exc:
-                _refused(request, exc, form)
+                show_refusal(request, exc, form)
             else:
                 messages.success(request, f"已保存抽查任务：{task.name}")
                 return HttpResponseRedirect(reverse("workbench:inspection-plan", args=[plan.pk]))
@@ -294,7 +286,7 @@ class PlanTaskRemoveView(LoginRequiredMixin, View):
         try:
             plans.remove_task(actor=request.user, task=task)
         except UserFacingError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, f"已删除抽查任务：{name}")
         return HttpResponseRedirect(reverse("workbench:inspection-plan", args=[plan_id]))
@@ -341,7 +333,7 @@ class DrawTaskView(LoginRequiredMixin, View):
         try:
             item = plans.draw(actor=request.user, task=task, witnesses=form.cleaned_data["witnesses"])
         except UserFacingError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
             return HttpResponseRedirect(_next(request, default))
         messages.success(
             request, f"“{task.name}”已抽取 {item.inspections.count()} 户，结果摘要 {item.result_hash[:16]}…"
