@@ -191,15 +191,11 @@ def _strata(population: Sequence[tuple[str, str]]) -> dict[str, list[int]]:
     return strata
 
 
-def stratum_sizes(population: Sequence[tuple[str, str]], parameters: Parameters) -> dict[str, int]:
-    """How many targets each risk class gives in ``ratio`` mode (⌈ratio × class size⌉)."""
-    return _wanted({risk: len(rows) for risk, rows in _strata(population).items()}, parameters)
-
-
-def _wanted(sizes: dict[str, int], parameters: Parameters) -> dict[str, int]:
+def wanted_per_class(sizes: dict[str, int], ratios: dict[str, str]) -> dict[str, int]:
+    """How many targets each risk class gives in ``ratio`` mode: ⌈ratio × class size⌉."""
     wanted = {}
     for risk in RISK_CLASSES:
-        ratio = Decimal(parameters.ratios.get(risk, "0"))
+        ratio = Decimal(ratios.get(risk, "0"))
         if not Decimal(0) <= ratio <= Decimal(1):
             raise DrawError(f"{risk} 类抽查比例应在 0 到 1 之间")
         wanted[risk] = math.ceil(ratio * sizes.get(risk, 0))
@@ -211,7 +207,7 @@ def draw_targets(stream: Stream, population: Sequence[tuple[str, str]], paramete
     if parameters.count is not None:
         return sample(stream, len(population), parameters.count)
     strata = _strata(population)
-    wanted = _wanted({risk: len(rows) for risk, rows in strata.items()}, parameters)
+    wanted = wanted_per_class({risk: len(rows) for risk, rows in strata.items()}, parameters.ratios)
     picked: list[int] = []
     for risk in RISK_CLASSES:
         if wanted[risk]:

@@ -21,7 +21,6 @@ import hashlib
 import io
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -65,12 +64,6 @@ def _fetch_lines(population: QuerySet) -> draw.Lines:
         lines = [f"{code},{risk}" for code, risk in population]
     lines.sort()
     return draw.Lines(lines)
-
-
-def snapshot_bytes(rows) -> bytes:
-    if isinstance(rows, draw.Lines):
-        return rows.content()
-    return "".join(f"{code},{risk}\n" for code, risk in rows).encode()
 
 
 def read_snapshot(item: Draw) -> draw.Lines:
@@ -149,7 +142,7 @@ def draw_task(*, task_id: int, operator, witnesses: str = "") -> Draw:
             )
         except draw.DrawError as exc:
             raise DrawRefused(str(exc), details={"department": exc.department, "target": exc.target}) from exc
-        content = snapshot_bytes(rows)
+        content = rows.content()
         item = Draw(
             task=task,
             algorithm=draw.ALGORITHM,
@@ -294,7 +287,7 @@ def replay(item: Draw, *, actor=None) -> Replay:
     """Re-run the draw from its stored inputs and compare with what was stored."""
     problems: list[str] = []
     given = inputs(item)
-    population_hash = hashlib.sha256(snapshot_bytes(given["population"])).hexdigest()
+    population_hash = hashlib.sha256(given["population"].content()).hexdigest()
     population_ok = population_hash == item.population_hash
     if not population_ok:
         problems.append(f"对象名录快照摘要不符：应为 {item.population_hash}，实为 {population_hash}")
@@ -325,7 +318,3 @@ def replay(item: Draw, *, actor=None) -> Replay:
     outcome = Replay(item.pk, population_ok, result_ok, stored_ok, result.hash, problems)
     record("inspection_draw_replayed", actor=actor, draw_id=item.pk, ok=outcome.ok, problems=problems)
     return outcome
-
-
-def drawn_on(item: Draw) -> date:
-    return date.fromisoformat(item.parameters["drawn_on"])

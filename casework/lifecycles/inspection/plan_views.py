@@ -7,7 +7,6 @@ one may only read is refused (403).
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
 from django.contrib import messages
@@ -54,19 +53,20 @@ def _divisions(department) -> list[Division]:
 
 
 def expected_targets(counts: dict, *, count: int | None, ratios: dict[str, str]) -> int:
-    """How many targets the draw would give on these counts (``draw.stratum_sizes``'s rule)."""
+    """How many targets the draw would give on these counts (the draw's own rule; a ratio not yet
+    typed right counts as 0 in the preview)."""
     if count is not None:
         return min(count, counts["total"])
     by_risk = {code: n for code, _, n in counts["by_risk"]}
-    total = 0
-    for risk in draw.RISK_CLASSES:
+    usable = {}
+    for risk, value in ratios.items():
         try:
-            ratio = Decimal(str(ratios.get(risk) or "0"))
+            ratio = Decimal(str(value or "0"))
         except ArithmeticError:
             continue
         if Decimal(0) <= ratio <= Decimal(1):
-            total += math.ceil(ratio * by_risk.get(risk, 0))
-    return total
+            usable[risk] = str(ratio)
+    return sum(draw.wanted_per_class(by_risk, usable).values())
 
 
 def _next(request, default: str) -> str:
