@@ -18,6 +18,7 @@ class CaseworkConfig(AppConfig):
         from .organization import permissions  # noqa: F401  the authorizer and the admin check
         from .organization.models import Role
         from .portal import staff  # noqa: F401  the 公众异议 page in the workbench
+        from .studio import pages as studio_pages
         from .workbench import (
             calendar_coverage,  # noqa: F401  who hears the holiday table runs out
             notices,  # noqa: F401  the default new-task notice
@@ -26,4 +27,5 @@ class CaseworkConfig(AppConfig):
         hooks.register_candidate_roles(*Role.values)
         hooks.register_clock_resolver(clocks.resolve, clocks.known_keys)
         clock_pages.register()
+        studio_pages.register()
         lifecycles.discover()

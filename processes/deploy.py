@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from .audit import record
-from .bpmn_validation import validate_bpmn
+from .bpmn_validation import Problem, validate_bpmn
 from .errors import DeployRejected
 from .models import ProcessDefinition, ProcessVersion
 
@@ -22,7 +22,7 @@ class DeployResult:
     created: bool
 
 
-def deploy_bpmn(*, xml: str | bytes, source_name: str = "", actor=None) -> DeployResult:
+def deploy_bpmn(*, xml: str | bytes, source_name: str = "", actor=None, comment: str = "") -> DeployResult:
     """Deploy a BPMN file as the new active version of its process.
 
     Raises DeployRejected with every problem (element id + reason) and changes nothing if
@@ -44,7 +44,13 @@ def deploy_bpmn(*, xml: str | bytes, source_name: str = "", actor=None) -> Deplo
         if existing is not None:
             existing.is_active = True
             existing.save(update_fields=["is_active"])
-            record("process_activated", actor=actor, key=definition.key, version=existing.version)
+            record(
+                "process_activated",
+                actor=actor,
+                key=definition.key,
+                version=existing.version,
+                comment=comment,
+            )
             return DeployResult(existing, False)
         number = (definition.versions.aggregate(n=Max("version"))["n"] or 0) + 1
         version = ProcessVersion.objects.create(
@@ -53,6 +59,7 @@ def deploy_bpmn(*, xml: str | bytes, source_name: str = "", actor=None) -> Deplo
             bpmn_xml=text,
             sha256=digest,
             source_name=source_name,
+            comment=comment[:500],
             deployed_by=actor if getattr(actor, "is_authenticated", False) else None,
             is_active=True,
         )
@@ -66,8 +73,36 @@ def deploy_bpmn(*, xml: str | bytes, source_name: str = "", actor=None) -> Deplo
             version=number,
             sha256=digest,
             source=source_name,
+            comment=comment,
         )
     return DeployResult(version, True)
+
+
+def activate_version(*, version_id: int, actor=None, reason: str = "") -> ProcessVersion:
+    """回退 / 重新启用: make an older (or newer) deployed version the one new cases start on.
+
+    Running cases stay on the version they started on; only new cases move.
+    """
+    if not reason.strip():
+        raise DeployRejected([Problem("", "请填写启用该版本的原因")])
+    with transaction.atomic():
+        version = ProcessVersion.objects.select_for_update().select_related("definition").get(pk=version_id)
+        ProcessDefinition.objects.select_for_update().get(pk=version.definition_id)
+        previous = version.definition.versions.filter(is_active=True).exclude(pk=version.pk).first()
+        if version.is_active:
+            return version
+        version.definition.versions.filter(is_active=True).update(is_active=False)
+        version.is_active = True
+        version.save(update_fields=["is_active"])
+        record(
+            "process_activated",
+            actor=actor,
+            key=version.definition.key,
+            version=version.version,
+            previous=previous.version if previous else None,
+            comment=reason.strip(),
+        )
+    return version
 
 
 def bpmn_dir() -> Path:

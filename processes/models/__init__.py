@@ -3,7 +3,7 @@
 from .audit import AuditEvent
 from .calendar import CalendarDay, CalendarYear
 from .clocks import ClockPause
-from .definitions import ProcessDefinition, ProcessVersion
+from .definitions import ProcessDefinition, ProcessDraft, ProcessVersion
 from .instances import Incident, ProcessInstance, ProcessMessage
 from .tasks import HumanTask
 
@@ -15,6 +15,7 @@ __all__ = [
     "HumanTask",
     "Incident",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
     "ProcessMessage",
     "ProcessVersion",

@@ -41,6 +41,7 @@ class ProcessVersion(models.Model):
         verbose_name="部署人",
     )
     deployed_at = models.DateTimeField("部署时间", auto_now_add=True)
+    comment = models.CharField("部署说明", max_length=500, blank=True)
     is_active = models.BooleanField("当前版本", default=False)
 
     class Meta:
@@ -56,3 +57,64 @@ class ProcessVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.definition.key} v{self.version}"
+
+
+class ProcessDraft(models.Model):
+    """A diagram being edited in the process studio: saved at will, deployed as a new version.
+
+    ``revision`` grows at every save; a save naming an older revision is refused, so two admins
+    editing one draft never silently overwrite each other.
+    """
+
+    definition = models.ForeignKey(
+        ProcessDefinition,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="drafts",
+        verbose_name="流程定义",
+        help_text="导入的新流程部署前为空",
+    )
+    base_version = models.ForeignKey(
+        ProcessVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="基于版本",
+    )
+    title = models.CharField("草稿名称", max_length=200)
+    bpmn_xml = models.TextField("BPMN 流程图（XML）")
+    revision = models.PositiveIntegerField("修订号", default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="创建人",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="最近保存人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("保存时间", auto_now=True)
+    deployed_version = models.ForeignKey(
+        ProcessVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="已部署为",
+    )
+
+    class Meta:
+        verbose_name = "流程草稿"
+        verbose_name_plural = "流程草稿"
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,3 @@
+"""Studio pages: editor."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Studio pages: migration."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Studio pages: monitor."""
+
+urlpatterns: list = []

@@ -1,0 +1,26 @@
+"""Mount the studio's pages in the workbench and put them in the menu of process admins."""
+
+from __future__ import annotations
+
+from casework.workbench import extensions
+
+
+def register() -> None:
+    from . import editor_views, migration_views, monitor_views, version_views
+
+    extensions.register_urls(
+        [
+            *editor_views.urlpatterns,
+            *version_views.urlpatterns,
+            *migration_views.urlpatterns,
+            *monitor_views.urlpatterns,
+        ]
+    )
+    extensions.register_audit_labels(
+        {
+            "draft_created": "创建流程草稿",
+            "draft_saved": "保存流程草稿",
+            "draft_deleted": "删除流程草稿",
+            "instance_migrated": "案件迁移流程版本",
+        }
+    )

@@ -1,0 +1,3 @@
+"""Studio pages: version."""
+
+urlpatterns: list = []
