@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from casework.workbench import extensions
+from processes import hooks
 
 
 def register() -> None:
@@ -15,6 +16,13 @@ def register() -> None:
             *migration_views.urlpatterns,
             *monitor_views.urlpatterns,
         ]
+    )
+    extensions.register_menu_entry(
+        "流程监控",
+        "workbench:monitor",
+        "monitor_heart",
+        visible=lambda user, roles: hooks.is_process_admin(user),
+        order=910,
     )
     extensions.register_audit_labels(
         {
