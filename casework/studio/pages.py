@@ -6,6 +6,10 @@ from casework.workbench import extensions
 from processes import hooks
 
 
+def _admin(user, roles: set[str]) -> bool:
+    return hooks.is_process_admin(user)
+
+
 def register() -> None:
     from . import editor_views, migration_views, monitor_views, version_views
 
@@ -24,6 +28,7 @@ def register() -> None:
         visible=lambda user, roles: hooks.is_process_admin(user),
         order=910,
     )
+    extensions.register_menu_entry("流程设计", "workbench:studio", "account_tree", visible=_admin, order=900)
     extensions.register_audit_labels(
         {
             "draft_created": "创建流程草稿",

@@ -36,6 +36,11 @@ def form_for(case_type: str, bpmn_id: str) -> type[TaskForm] | None:
     return _forms.get((case_type, bpmn_id))
 
 
+def registered_forms() -> dict[tuple[str, str], type[TaskForm]]:
+    """Every registered task form by ``(case_type, form key)`` (the studio lists them)."""
+    return dict(_forms)
+
+
 def _validator(form_class: type[TaskForm]):
     def clean(human_task: Any, data: dict) -> dict:
         nested = sorted(k for k, v in data.items() if isinstance(v, dict | list))

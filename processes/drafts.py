@@ -1,0 +1,170 @@
+"""Drafts of the process studio: open a version or a file, save, check, deploy as a new version.
+
+A draft may hold a diagram the engine cannot run (an import made elsewhere, work in progress);
+only deploying requires it to pass ``validate_bpmn``.  Every change writes an audit row.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .audit import record
+from .bpmn_validation import NSMAP, Problem, validate_bpmn
+from .deploy import DeployResult, deploy_bpmn
+from .errors import DeployRejected, EngineError
+from .models import ProcessDefinition, ProcessDraft, ProcessVersion
+
+MAX_DRAFT_BYTES = 5 * 1024 * 1024
+
+
+class DraftConflict(EngineError):
+    """The draft was saved by someone else since this editor opened it."""
+
+    code = "draft_conflict"
+    status = 409
+
+
+class DraftRejected(EngineError):
+    code = "draft_rejected"
+
+
+def _process_of(xml: str) -> tuple[str, str]:
+    """``(process id, name)`` of the file's first process, or ``("", "")`` if none can be read."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(xml.encode("utf-8"), parser=parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return "", ""
+    processes = root.xpath("./bpmn:process", namespaces=NSMAP)
+    executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
+    if not executable:
+        return "", ""
+    return executable[0].get("id") or "", executable[0].get("name") or ""
+
+
+def _checked_text(xml: str | bytes) -> str:
+    if isinstance(xml, bytes):
+        try:
+            xml = xml.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DraftRejected("文件不是 UTF-8 编码的 BPMN XML") from None
+    if not xml.strip():
+        raise DraftRejected("流程图为空")
+    if len(xml.encode("utf-8")) > MAX_DRAFT_BYTES:
+        raise DraftRejected("流程图超过 5 MB，无法保存")
+    return xml
+
+
+def open_version(*, version_id: int, actor) -> ProcessDraft:
+    """A new draft holding a deployed version's XML as it was stored."""
+    version = ProcessVersion.objects.select_related("definition").get(pk=version_id)
+    draft = ProcessDraft.objects.create(
+        definition=version.definition,
+        base_version=version,
+        title=f"{version.definition.name}（基于 v{version.version}）",
+        bpmn_xml=version.bpmn_xml,
+        created_by=actor,
+        updated_by=actor,
+    )
+    record("draft_created", actor=actor, draft=draft.pk, key=version.definition.key, version=version.version)
+    return draft
+
+
+def import_file(*, xml: str | bytes, source_name: str, actor) -> ProcessDraft:
+    """A new draft from a ``.bpmn`` made elsewhere, kept as uploaded (it may not be deployable)."""
+    text = _checked_text(xml)
+    key, name = _process_of(text)
+    definition = ProcessDefinition.objects.filter(key=key).first() if key else None
+    draft = ProcessDraft.objects.create(
+        definition=definition,
+        base_version=definition.active_version if definition else None,
+        title=name or key or source_name or "导入的流程图",
+        bpmn_xml=text,
+        created_by=actor,
+        updated_by=actor,
+    )
+    record("draft_created", actor=actor, draft=draft.pk, key=key, source=source_name)
+    return draft
+
+
+def save(*, draft_id: int, xml: str | bytes, revision: int, actor) -> ProcessDraft:
+    """Store the editor's XML; refused if someone saved the draft since ``revision``."""
+    text = _checked_text(xml)
+    with transaction.atomic():
+        draft = ProcessDraft.objects.select_for_update().get(pk=draft_id)
+        if draft.deployed_version_id is not None:
+            raise DraftRejected("该草稿已部署，不能再修改；请从版本重新打开编辑")
+        if draft.revision != revision:
+            who = (
+                draft.updated_by.get_full_name() or draft.updated_by.username if draft.updated_by else "他人"
+            )
+            raise DraftConflict(
+                f"草稿已被{who}于 {draft.updated_at:%Y-%m-%d %H:%M} 保存（第 {draft.revision} 次修订），"
+                "请重新打开后再编辑",
+                details={"revision": draft.revision},
+            )
+        if text != draft.bpmn_xml:
+            draft.bpmn_xml = text
+            draft.revision += 1
+            draft.updated_by = actor
+            draft.save(update_fields=["bpmn_xml", "revision", "updated_by", "updated_at"])
+            record("draft_saved", actor=actor, draft=draft.pk, revision=draft.revision)
+    return draft
+
+
+def check(xml: str | bytes) -> list[Problem]:
+    """Every reason the diagram cannot be deployed (empty when it can)."""
+    try:
+        text = _checked_text(xml)
+    except DraftRejected as exc:
+        return [Problem("", exc.message)]
+    _parsed, problems = validate_bpmn(text)
+    return problems
+
+
+def deploy(
+    *, draft_id: int, revision: int, comment: str, actor, xml: str | bytes | None = None
+) -> DeployResult:
+    """Save (if ``xml``) and deploy the draft as a new version with the admin's comment.
+
+    The save is committed first: a diagram refused by validation keeps the admin's edits.
+    """
+    if not comment.strip():
+        raise DraftRejected("请填写部署说明（本次修改了什么、依据哪项规定）")
+    if xml is not None:
+        revision = save(draft_id=draft_id, xml=xml, revision=revision, actor=actor).revision
+    with transaction.atomic():
+        draft = ProcessDraft.objects.select_for_update().select_related("definition").get(pk=draft_id)
+        if draft.deployed_version_id is not None:
+            raise DraftRejected("该草稿已部署")
+        if draft.revision != revision:
+            raise DraftConflict("草稿已被他人修改，请重新打开后再部署", details={"revision": draft.revision})
+        key, _name = _process_of(draft.bpmn_xml)
+        if draft.definition is not None and key and key != draft.definition.key:
+            raise DeployRejected(
+                [
+                    Problem(
+                        key,
+                        f"流程标识已从“{draft.definition.key}”改为“{key}”：部署会成为另一个流程。"
+                        "如需新建流程，请导入文件；否则请改回原流程标识",
+                    )
+                ]
+            )
+        result = deploy_bpmn(
+            xml=draft.bpmn_xml, source_name=f"studio-draft-{draft.pk}", actor=actor, comment=comment.strip()
+        )
+        if not result.created and result.version.is_active and result.version.bpmn_xml == draft.bpmn_xml:
+            raise DraftRejected(f"流程图与当前版本 v{result.version.version} 完全相同，未产生新版本")
+        draft.deployed_version = result.version
+        draft.definition = result.version.definition
+        draft.save(update_fields=["deployed_version", "definition", "updated_at"])
+    return result
+
+
+def discard(*, draft_id: int, actor) -> None:
+    with transaction.atomic():
+        draft = ProcessDraft.objects.select_for_update().get(pk=draft_id)
+        record("draft_deleted", actor=actor, draft=draft.pk, title=draft.title)
+        draft.delete()
