@@ -1,0 +1,81 @@
+/* 流程监控: draw a case's diagram with where it stands and the path it took (data-mode="case"),
+   or a process's diagram as a heatmap of the time its tasks take (data-mode="heatmap").
+   The XML and the figures come in <script type="application/json"> blocks of the page. */
+(function () {
+  "use strict";
+
+  function readJson(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function mark(canvas, ids, marker) {
+    (ids || []).forEach(function (id) {
+      try { canvas.addMarker(id, marker); } catch (e) { /* not drawn in this diagram */ }
+    });
+  }
+
+  function showCase(viewer, data) {
+    var canvas = viewer.get("canvas");
+    mark(canvas, data.completed, "xt-mon-done");
+    mark(canvas, data.flows, "xt-mon-flow");
+    mark(canvas, data.active, "xt-mon-active");
+    mark(canvas, data.incidents, "xt-mon-incident");
+  }
+
+  function tint(registry, id, color) {
+    var gfx = registry.getGraphics(id);
+    var shape = gfx && gfx.querySelector(".djs-visual > :first-child");
+    if (!shape) return;
+    shape.style.fill = color.replace("hsl(", "hsla(").replace(")", ", 0.22)");
+    shape.style.stroke = color;
+    shape.style.strokeWidth = "3px";
+  }
+
+  function showHeatmap(viewer, data) {
+    var overlays = viewer.get("overlays");
+    var registry = viewer.get("elementRegistry");
+    Object.keys(data.heat || {}).forEach(function (id) {
+      var figure = data.heat[id];
+      if (!registry.get(id)) return;
+      tint(registry, id, figure.color);
+      var label = document.createElement("div");
+      label.className = "xt-mon-heat";
+      label.style.background = figure.color;
+      label.textContent = figure.label;
+      label.title = figure.title;
+      label.dataset.element = id;
+      overlays.add(id, "heat", { position: { top: -24, left: -10 }, html: label });
+    });
+    Object.keys(data.tokens || {}).forEach(function (id) {
+      var element = registry.get(id);
+      if (!element) return;
+      var badge = document.createElement("div");
+      badge.className = "xt-mon-token";
+      badge.textContent = data.tokens[id];
+      badge.title = "当前停留在此环节的案件：" + data.tokens[id] + " 件";
+      badge.dataset.element = id;
+      overlays.add(id, "tokens", { position: { bottom: 10, left: -10 }, html: badge });
+    });
+  }
+
+  function render() {
+    var el = document.getElementById("monitor-diagram");
+    if (!el || el.dataset.rendered || typeof BpmnJS === "undefined") return;
+    el.dataset.rendered = "1";
+    var xml = readJson("monitor-bpmn");
+    var data = readJson("monitor-data") || {};
+    var viewer = new BpmnJS({ container: el });
+    viewer.importXML(xml)
+      .then(function () {
+        viewer.get("canvas").zoom("fit-viewport");
+        if (el.dataset.mode === "heatmap") showHeatmap(viewer, data);
+        else showCase(viewer, data);
+        el.dataset.ready = "1";
+      })
+      .catch(function (err) { el.textContent = "流程图加载失败：" + err.message; });
+  }
+  document.addEventListener("turbo:load", render);
+  document.addEventListener("DOMContentLoaded", render);
+  render();
+})();
