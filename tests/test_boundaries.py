@@ -29,6 +29,7 @@ PUBLIC_PROCESSES = {
     "processes.calendar_coverage",
     "processes.models",
     "processes.deploy",
+    "processes.bpmn_diff",
     "processes.api.errors",
     "processes.admin",
     "processes.queueing",
