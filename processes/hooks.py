@@ -80,7 +80,7 @@ def has_form(case_type: str, bpmn_id: str) -> bool:
 
 
 def clean_task_data(human_task, data: dict) -> dict:
-    fn = _form_validators.get((human_task.case_type, human_task.bpmn_id))
+    fn = _form_validators.get((human_task.case_type, human_task.form))
     return fn(human_task, data) if fn else dict(data)
 
 

@@ -72,7 +72,7 @@ class TaskDetailView(LoginRequiredMixin, View):
 
     def get(self, request, task_id: int, form=None, status: int = 200):
         task = _task_or_404(request, task_id)
-        form_class = form_for(task.case_type, task.bpmn_id)
+        form_class = form_for(task.case_type, task.form)
         if form is None and form_class is not None:
             form = form_class(human_task=task)
         instance = task.instance
@@ -123,7 +123,7 @@ class TaskActionView(LoginRequiredMixin, View):
         return HttpResponseRedirect(reverse("workbench:task", args=[task.pk]))
 
     def _complete(self, request, task: HumanTask):
-        form_class = form_for(task.case_type, task.bpmn_id)
+        form_class = form_for(task.case_type, task.form)
         data = request.POST.dict()
         data.pop("csrfmiddlewaretoken", None)
         if form_class is not None:

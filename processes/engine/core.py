@@ -39,6 +39,7 @@ from .projection import (
     next_timer_at,
     ready_human_tasks,
     task_deadline,
+    task_property,
 )
 
 if TYPE_CHECKING:
@@ -176,6 +177,8 @@ def sync_tasks(
             area_code=instance.area_code,
             candidate_department=department,
             candidate_role=role,
+            form_key=task_property(task, "form_key"),
+            escalation_department=task_property(task, "escalation_department"),
             **due,
         )
         if completed is not None and keeps_assignee_of_previous(task):

@@ -124,7 +124,7 @@ def complete_locked(
         task = wf.get_task_from_id(UUID(str(task_row.task_uuid)))
         if task is None or task.state != TaskState.READY:
             raise TaskNotOpen("任务已不在待办状态")
-        if not hooks.has_form(task_row.case_type, task_row.bpmn_id):
+        if not hooks.has_form(task_row.case_type, task_row.form):
             # Without a declared form a submission may add data, never overwrite the case's own.
             clash = sorted(set(cleaned) & set(task.data))
             if clash:

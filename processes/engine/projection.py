@@ -102,6 +102,13 @@ def keeps_assignee_of_previous(task) -> bool:
     return keeps_assignee(task.task_spec)
 
 
+def task_property(task, name: str) -> str:
+    """A spiffworkflow:property of the task's element, stripped ("" when absent)."""
+    properties = (getattr(task.task_spec, "extensions", None) or {}).get("properties") or {}
+    value = properties.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
 def candidate_for(wf: BpmnWorkflow, task) -> tuple[str, str]:
     """(department code, role) for a ready task, by the property/lane convention."""
     expression, lane, role = candidate_of(task.task_spec)

@@ -59,6 +59,15 @@ class HumanTask(models.Model):
         "暂定时限", default=False, help_text="时限跨入尚未公布节假日安排的年份，导入该年通知后重算"
     )
     escalation_level = models.PositiveSmallIntegerField("督办级别", default=0)
+    form_key = models.CharField(
+        "表单", max_length=200, blank=True, help_text="流程图 form_key 属性；为空时用与任务 ID 同名的表单"
+    )
+    escalation_department = models.CharField(
+        "超期督办部门",
+        max_length=100,
+        blank=True,
+        help_text="流程图 escalation_department 属性；为空时用平台默认督办机构",
+    )
     form_data = models.JSONField("办理结果", default=dict, blank=True)
 
     class Meta:
@@ -88,6 +97,11 @@ class HumanTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.candidate_department})"
+
+    @property
+    def form(self) -> str:
+        """The key its form is registered under: the diagram's ``form_key``, else the task's own id."""
+        return self.form_key or self.bpmn_id
 
     @property
     def is_open(self) -> bool:

@@ -48,7 +48,7 @@ def escalate_task(task: HumanTask) -> ProcessInstance | None:
             "supervised_department": task.candidate_department,
             "case_title": task.case_title,
             "overdue_since": task.due_at.isoformat() if task.due_at else "",
-            "supervision_department": settings.SUPERVISION_DEPARTMENT,
+            "supervision_department": task.escalation_department or settings.SUPERVISION_DEPARTMENT,
             "escalation_level": 1,
         },
         business_key=f"XNDB-{task.pk}",

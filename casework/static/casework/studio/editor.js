@@ -97,6 +97,23 @@
       problemsBox.appendChild(list);
     }
 
+    /* bpmn-js drops a reference it cannot resolve when it saves; SpiffWorkflow reads some of them as
+       variable names (bpmn:loopDataInputRef "targets"). Keep each one as a detached element with that
+       id, so the saved file says what the imported one said. */
+    function keepUnresolved(warnings) {
+      var moddle = modeler.get("moddle");
+      return warnings.filter(function (w) {
+        var unresolved = /^unresolved reference </.test(w.message || "");
+        if (!unresolved || !w.element || !w.property || typeof w.value !== "string") return true;
+        var holder = moddle.create("bpmn:DataInput", { id: w.value });
+        var descriptor = w.element.$descriptor.propertiesByName[w.property.replace(/^bpmn:/, "")] ||
+          w.element.$descriptor.propertiesByName[w.property];
+        if (descriptor && descriptor.isMany) w.element.get(w.property).push(holder);
+        else w.element.set(w.property, holder);
+        return false;
+      });
+    }
+
     function save() {
       if (readOnly) return Promise.resolve(false);
       setState("保存中…");
@@ -206,7 +223,7 @@
       .then(function (result) {
         modeler.get("canvas").zoom("fit-viewport");
         panel.show(null);
-        var warnings = (result && result.warnings) || [];
+        var warnings = keepUnresolved((result && result.warnings) || []);
         if (warnings.length) {
           showProblems(warnings.map(function (w) {
             return { element_id: w.element && w.element.id || "", reason: "流程图导入提示：" + w.message };
