@@ -1,0 +1,465 @@
+"""流程监控: case search, the case page (diagram data, data, actions, incident retry) and the
+process page's figures (average / p90 time per task, overdue rate per department)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.studio import monitor_selectors, monitor_stats
+from processes import engine
+from processes.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance
+
+from .conftest import BPMN_DIR, deploy_test_bpmn, local
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("workbench:monitor")
+
+
+def _case_url(instance) -> str:
+    return reverse("workbench:monitor-case", args=[instance.pk])
+
+
+@pytest.fixture
+def admin_client(client, users):
+    client.force_login(users["admin"])
+    return client
+
+
+def _ids(response) -> list[int]:
+    return [int(i) for i in re.findall(r'data-case-id="(\d+)"', response.content.decode())]
+
+
+def _json_block(response, block_id: str):
+    match = re.search(
+        rf'<script id="{block_id}" type="application/json">(.*?)</script>', response.content.decode(), re.S
+    )
+    assert match, f"no {block_id} block"
+    return json.loads(match.group(1))
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name,args", [("monitor", []), ("monitor-case", [0]), ("monitor-process", ["demo_claim"])]
+)
+def test_only_process_admins_see_the_monitor(client, users, start_case, name, args):
+    if name == "monitor-case":
+        args = [start_case().pk]
+    url = reverse(f"workbench:{name}", args=args)
+
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+    client.force_login(users["officer_wj"])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"op": "terminate", "reason": "x"}).status_code == 403
+
+    client.force_login(users["admin"])
+    assert client.get(url).status_code == 200
+
+
+def test_officer_cannot_terminate_a_case_from_the_monitor(client, users, start_case):
+    instance = start_case()
+    client.force_login(users["officer_wj"])
+
+    assert client.post(_case_url(instance), {"op": "terminate", "reason": "不该能终止"}).status_code == 403
+
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.RUNNING
+
+
+def test_the_menu_offers_the_monitor_to_process_admins_only(client, users):
+    client.force_login(users["admin"])
+    assert "流程监控" in client.get(SEARCH).content.decode()
+    client.force_login(users["officer_wj"])
+    assert "流程监控" not in client.get(reverse("workbench:queue")).content.decode()
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cases(start_case, users):
+    """Five cases that differ in one filter each from the first."""
+    base = start_case(department="WJW", title="基准")
+    other_department = start_case(department="JYJ", title="教育局")
+    ProcessInstance.objects.filter(pk=base.pk).update(
+        subject_name="广元市利州区青禾餐饮店", subject_code="92510802MA00000001"
+    )
+    ProcessInstance.objects.filter(pk=other_department.pk).update(
+        subject_name="苍溪县红心猕猴桃合作社", subject_code="93510824MA00000002"
+    )
+    old = start_case(title="去年的")
+    ProcessInstance.objects.filter(pk=old.pk).update(
+        created_at=local(2024, 5, 6, 10, 0), business_key="OLD-2024-7"
+    )
+    failing_definition = deploy_test_bpmn("engine_failing_step.bpmn")
+    failing = engine.start_process(key="engine_failing_step", data={"initial_divisor": 0}, title="异常的")
+    # v2 of the demo process: a new case runs on it
+    xml = (BPMN_DIR.parent.parent / "bpmn" / "demo_claim.bpmn").read_text(encoding="utf-8")
+    from processes.deploy import deploy_bpmn
+
+    v2 = deploy_bpmn(
+        xml=xml.replace("认领并办理", "认领并办理（第二版）"), source_name="demo_claim.bpmn"
+    ).version
+    on_v2 = start_case(title="第二版的")
+    return {
+        "base": base,
+        "other_department": other_department,
+        "old": old,
+        "failing": failing,
+        "on_v2": on_v2,
+        "v2": v2,
+        "failing_definition": failing_definition,
+    }
+
+
+def test_search_lists_every_case_newest_first_with_counts(admin_client, cases):
+    response = admin_client.get(SEARCH)
+
+    ids = _ids(response)
+    newest_first = list(ProcessInstance.objects.order_by("-created_at", "-pk").values_list("pk", flat=True))
+    assert ids == newest_first
+    body = response.content.decode()
+    assert 'data-state="incident">异常待处理 <b>1</b>' in body
+    assert f'data-state="all">全部 <b>{len(ids)}</b>' in body
+    assert "部门认领办理（演示）" in body and "计算比例（测试）" in body  # names, not keys
+
+
+def test_each_filter_narrows_the_search(admin_client, cases):
+    c = cases
+    assert _ids(admin_client.get(SEARCH, {"process": "engine_failing_step"})) == [c["failing"].pk]
+    assert _ids(admin_client.get(SEARCH, {"version": c["v2"].pk})) == [c["on_v2"].pk]
+    assert _ids(admin_client.get(SEARCH, {"status": "incident"})) == [c["failing"].pk]
+    assert _ids(admin_client.get(SEARCH, {"enterprise": "猕猴桃"})) == [c["other_department"].pk]
+    assert _ids(admin_client.get(SEARCH, {"enterprise": "92510802MA00000001"})) == [c["base"].pk]
+    assert _ids(admin_client.get(SEARCH, {"enterprise": "92510802"})) == []  # a code matches whole
+    assert _ids(admin_client.get(SEARCH, {"department": "JYJ"})) == [c["other_department"].pk]
+    assert _ids(admin_client.get(SEARCH, {"created_to": "2024-12-31"})) == [c["old"].pk]
+    assert c["old"].pk not in _ids(admin_client.get(SEARCH, {"created_from": "2025年1月1日"}))
+    assert _ids(admin_client.get(SEARCH, {"created_from": "2024-05-06", "created_to": "2024-05-06"})) == [
+        c["old"].pk
+    ]
+    assert _ids(admin_client.get(SEARCH, {"business_key": "old-2024"})) == [c["old"].pk]
+
+
+def test_department_filter_shows_names(admin_client, cases):
+    body = admin_client.get(SEARCH).content.decode()
+    assert '<option value="JYJ">' in body
+    assert re.search(r'<option value="JYJ">[^<]*教育', body)
+
+
+def test_a_bad_date_is_reported_in_chinese_and_the_other_filters_still_apply(admin_client, cases):
+    response = admin_client.get(SEARCH, {"created_from": "2024-13-45", "department": "JYJ"})
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "发起日期自" in body and "不存在" in body and "此条件未生效" in body
+    assert _ids(response) == [cases["other_department"].pk]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"created_from": "明天"},
+        {"version": "abc"},
+        {"status": "lost"},
+        {"page": "x"},
+        {"created_to": "1900-01-01"},
+    ],
+)
+def test_bad_filter_values_never_fail_the_page(admin_client, cases, params):
+    response = admin_client.get(SEARCH, params)
+    assert response.status_code == 200
+    if "page" not in params:
+        assert "此条件未生效" in response.content.decode()
+
+
+# --- the case page -------------------------------------------------------------------------------
+
+
+def test_case_page_marks_the_waiting_task_and_its_boundary_timer(admin_client, start_case):
+    instance = start_case()
+
+    response = admin_client.get(_case_url(instance))
+
+    data = _json_block(response, "monitor-data")
+    assert set(data["active"]) == {"handle_case", "handle_overdue"}
+    assert data["completed"] == ["start"]
+    assert data["flows"] == ["flow_start_handle"]
+    assert _json_block(response, "monitor-bpmn") == instance.process_version.bpmn_xml
+    body = response.content.decode()
+    assert "部门认领办理（演示）" in body and f"v{instance.process_version.version}" in body
+    assert reverse("workbench:studio-process", args=["demo_claim"]) in body
+    task = HumanTask.objects.get(instance=instance)
+    assert reverse("workbench:task", args=[task.pk]) in body
+    assert "广元市卫生健康委员会" in body  # the task's department by name
+
+
+def test_case_page_shows_the_path_a_fired_timer_took(admin_client, start_case):
+    with time_machine.travel(local(2025, 9, 28, 10, 0), tick=False):
+        instance = start_case(deadline_workdays=7)
+    with time_machine.travel(local(2025, 10, 15, 0, 0, 30), tick=False):
+        assert engine.fire_due_timers() == 1
+
+    data = _json_block(admin_client.get(_case_url(instance)), "monitor-data")
+
+    assert data["active"] == ["handle_case"]  # non-interrupting: the task is still open
+    assert set(data["completed"]) == {"start", "handle_overdue", "escalate_to_supervision", "escalated"}
+    assert set(data["flows"]) == {"flow_start_handle", "flow_overdue_escalate", "flow_escalate_end"}
+
+
+def test_a_completed_case_shows_its_whole_path_and_no_token(admin_client, start_case, users):
+    instance = start_case()
+    task = HumanTask.objects.get(instance=instance)
+    engine.claim_task(task_id=task.pk, user=users["officer_wj"])
+    engine.complete_task(task_id=task.pk, user=users["officer_wj"], data={"opinion": "已办理"})
+
+    response = admin_client.get(_case_url(instance))
+
+    data = _json_block(response, "monitor-data")
+    assert data["active"] == []
+    assert set(data["completed"]) == {"start", "handle_case", "done"}
+    assert set(data["flows"]) == {"flow_start_handle", "flow_handle_end"}
+    body = response.content.decode()
+    assert 'data-testid="case-actions"' not in body  # nothing to suspend or end
+    assert "已办理" in body  # the opinion is part of the case's data
+
+
+def test_case_data_is_shown_read_only(admin_client, start_case):
+    instance = start_case(title="数据展示")
+
+    response = admin_client.get(_case_url(instance))
+
+    body = response.content.decode()
+    table = re.search(
+        r'<table class="xt-table xt-mon-vars" data-testid="variables">(.*?)</table>', body, re.S
+    )
+    assert table, "no variables table"
+    rows = dict(re.findall(r'<th scope="row">(.*?)</th><td>(.*?)</td>', table.group(1), re.S))
+    assert rows["department"] == "WJW"
+    assert rows["deadline_workdays"] == "3"
+    assert rows["title"] == "数据展示"
+    assert "<input" not in table.group(1) and "<textarea" not in table.group(1)
+
+
+def test_nested_values_are_pretty_json():
+    from casework.studio.monitor_views import _pretty
+
+    text, structured = _pretty({"b": [1, 2], "a": "中"})
+    assert structured and text == '{\n  "a": "中",\n  "b": [\n    1,\n    2\n  ]\n}'
+    assert _pretty(True) == ("是", False)
+
+
+def test_suspend_needs_a_reason_then_suspends_and_resumes(admin_client, start_case, users):
+    instance = start_case()
+    url = _case_url(instance)
+
+    response = admin_client.post(url, {"op": "suspend", "reason": "  "}, follow=True)
+    assert "挂起案件必须填写原因" in response.content.decode()
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.RUNNING
+
+    response = admin_client.post(url, {"op": "suspend", "reason": "等待上级批复"}, follow=True)
+    assert "案件已挂起" in response.content.decode()
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.SUSPENDED
+    event = AuditEvent.objects.get(instance=instance, action="instance_suspended")
+    assert (event.actor, event.payload["reason"]) == (users["admin"], "等待上级批复")
+    assert "理由：等待上级批复" in response.content.decode()  # on the timeline
+
+    response = admin_client.post(url, {"op": "suspend", "reason": "再挂一次"}, follow=True)
+    assert "不能挂起" in response.content.decode()  # the engine's refusal, as a message
+
+    response = admin_client.post(url, {"op": "resume"}, follow=True)
+    assert "案件已恢复" in response.content.decode()
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.RUNNING
+    assert AuditEvent.objects.filter(
+        instance=instance, action="instance_resumed", actor=users["admin"]
+    ).exists()
+
+
+def test_terminate_without_a_reason_is_refused(admin_client, start_case):
+    instance = start_case()
+
+    response = admin_client.post(_case_url(instance), {"op": "terminate", "reason": ""}, follow=True)
+
+    assert "终止案件必须填写原因" in response.content.decode()
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.RUNNING
+    assert not AuditEvent.objects.filter(instance=instance, action="instance_terminated").exists()
+
+
+def test_terminate_with_a_reason_ends_the_case(admin_client, start_case, users):
+    instance = start_case()
+
+    response = admin_client.post(_case_url(instance), {"op": "terminate", "reason": "重复推送"}, follow=True)
+
+    assert "案件已终止" in response.content.decode()
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.TERMINATED
+    assert HumanTask.objects.get(instance=instance).state == HumanTask.State.CANCELLED
+    event = AuditEvent.objects.get(instance=instance, action="instance_terminated")
+    assert (event.actor, event.payload["reason"]) == (users["admin"], "重复推送")
+
+    response = admin_client.post(_case_url(instance), {"op": "terminate", "reason": "再来"}, follow=True)
+    assert "案件已结束" in response.content.decode()
+
+
+def test_incident_is_shown_and_retried_from_the_page(admin_client, users):
+    deploy_test_bpmn("engine_failing_step.bpmn")
+    instance = engine.start_process(key="engine_failing_step", data={"initial_divisor": 0})
+    incident = Incident.objects.get(instance=instance)
+
+    response = admin_client.get(_case_url(instance))
+    body = response.content.decode()
+    assert "division by zero" in body and "错误堆栈" in body and "ZeroDivisionError" in body
+    assert "计算比例" in body  # the element by name
+    assert _json_block(response, "monitor-data")["incidents"] == ["compute_ratio"]
+
+    response = admin_client.post(_case_url(instance), {"op": "retry", "incident": incident.pk}, follow=True)
+
+    assert "重试仍未成功（第 1 次）" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.retries == 1
+    assert AuditEvent.objects.filter(
+        instance=instance, action="incident_retry_failed", actor=users["admin"]
+    ).exists()
+
+
+def test_retry_of_another_cases_incident_is_refused(admin_client, start_case):
+    deploy_test_bpmn("engine_failing_step.bpmn")
+    failing = engine.start_process(key="engine_failing_step", data={"initial_divisor": 0})
+    incident = Incident.objects.get(instance=failing)
+    other = start_case()
+
+    response = admin_client.post(_case_url(other), {"op": "retry", "incident": incident.pk}, follow=True)
+
+    assert "该案件没有这条异常" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.retries == 0
+
+
+def test_task_state_values_are_spiffworkflows():
+    from SpiffWorkflow.util.task import TaskState
+
+    s = monitor_selectors
+    assert (s.WAITING, s.READY, s.STARTED, s.COMPLETED) == (
+        TaskState.WAITING,
+        TaskState.READY,
+        TaskState.STARTED,
+        TaskState.COMPLETED,
+    )
+
+
+# --- the process page ----------------------------------------------------------------------------
+
+
+def _task(
+    instance, *, bpmn_id="handle_case", department="WJW", state="completed", took=None, due_in=None, age=None
+):
+    """A crafted task row: created ``age`` ago (or ``took`` before its completion now)."""
+    now = timezone.now()
+    created = now - (age or took or timedelta(hours=1))
+    row = HumanTask.objects.create(
+        instance=instance,
+        task_uuid=uuid.uuid4(),
+        bpmn_id=bpmn_id,
+        name="认领并办理",
+        case_type=instance.case_type,
+        candidate_department=department,
+        candidate_role="officer",
+        state=state,
+        completed_at=(created + took) if took is not None else (now if state != "open" else None),
+        due_at=(created + due_in) if due_in is not None else None,
+    )
+    HumanTask.objects.filter(pk=row.pk).update(created_at=created)
+    return row
+
+
+def test_percentile_is_nearest_rank():
+    assert monitor_stats.percentile([]) is None
+    assert monitor_stats.percentile([5]) == 5
+    assert monitor_stats.percentile(range(1, 11)) == 9
+    assert monitor_stats.percentile([10, 1, 3, 2]) == 10  # ceil(0.9 * 4) = 4th
+
+
+def test_average_and_p90_per_task_element(start_case):
+    instance = start_case()
+    for hours in range(1, 11):
+        _task(instance, took=timedelta(hours=hours))
+    _task(instance, bpmn_id="other_step", took=timedelta(days=3))
+    _task(instance, bpmn_id="other_step", state="open", age=timedelta(days=30))  # open: not counted
+    definition = ProcessDefinition.objects.get(key="demo_claim")
+
+    times, sampled = monitor_stats.task_times(definition)
+
+    by_element = {t.element: t for t in times}
+    handle = by_element["handle_case"]
+    assert (handle.count, handle.average, handle.p90) == (10, 5.5 * 3600, 9 * 3600)
+    assert (handle.average_label, handle.p90_label) == ("5.5 小时", "9.0 小时")
+    assert handle.name == "认领并办理"
+    other = by_element["other_step"]
+    assert (other.count, other.average, other.p90) == (1, 3 * 86400, 3 * 86400)
+    assert [t.element for t in times] == ["other_step", "handle_case"]  # slowest first
+    assert other.color == "hsl(0, 75%, 42%)" and not sampled
+
+
+def test_overdue_rate_per_department(start_case):
+    instance = start_case(department="JYJ")  # its own task: open, due in 3 working days
+    hour = timedelta(hours=1)
+    _task(instance, took=5 * hour, due_in=2 * hour)  # completed late
+    _task(instance, took=1 * hour, due_in=2 * hour)  # completed in time
+    _task(instance, state="open", age=5 * hour, due_in=2 * hour)  # open, past due
+    _task(instance, state="open", age=1 * hour, due_in=2 * hour)  # open, not yet due
+    _task(instance, state="cancelled", age=5 * hour, due_in=2 * hour)  # cancelled: not counted
+    _task(instance, took=hour)  # no due time: not counted
+    _task(instance, department="SCJG", took=5 * hour, due_in=2 * hour)  # late
+    definition = ProcessDefinition.objects.get(key="demo_claim")
+
+    rates = monitor_stats.overdue_rates(definition, now=timezone.now())
+
+    assert [(r["department"], r["total"], r["overdue"], r["percent"]) for r in rates] == [
+        ("SCJG", 1, 1, "100.0"),
+        ("WJW", 4, 2, "50.0"),
+        ("JYJ", 1, 0, "0.0"),
+    ]
+    assert rates[1]["name"] == "广元市卫生健康委员会"
+
+
+def test_process_page_shows_counts_heatmap_and_rates(admin_client, start_case):
+    first = start_case()
+    start_case()
+    engine.terminate_instance(instance_id=first.pk, actor=None, reason="测试")
+    _task(first, took=timedelta(hours=2), due_in=timedelta(hours=1))
+
+    response = admin_client.get(reverse("workbench:monitor-process", args=["demo_claim"]))
+
+    assert response.status_code == 200
+    data = _json_block(response, "monitor-data")
+    assert data["tokens"] == {"handle_case": 1, "handle_overdue": 1}  # the running case
+    heat = data["heat"]["handle_case"]
+    assert heat["label"] == "均 2.0 小时 · P90 2.0 小时" and heat["color"].startswith("hsl(")
+    body = response.content.decode()
+    counts = re.search(r'data-testid="state-table">(.*?)</table>', body, re.S).group(1)
+    assert re.search(
+        r"<tfoot><tr><th scope=\"row\">全部</th><td><b>1</b></td><td><b>0</b></td><td><b>0</b></td><td><b>0</b></td><td><b>1</b></td><td><b>2</b></td>",
+        counts,
+    )
+    assert "广元市卫生健康委员会" in body and "50.0%" in body
+
+
+def test_unknown_process_or_case_is_404(admin_client):
+    assert admin_client.get(reverse("workbench:monitor-process", args=["nope"])).status_code == 404
+    assert admin_client.get(reverse("workbench:monitor-case", args=[999999])).status_code == 404
