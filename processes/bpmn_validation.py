@@ -20,13 +20,10 @@ It returns ``(ParsedBpmn, [])`` or ``(None, problems)``: never a spec with probl
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import AdHocSubprocessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -38,6 +35,10 @@ from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import hooks
+from .bpmn_messages import schema_problems, spiff_problem
+from .bpmn_problems import BPMN_NS, NSMAP, Problem
+from .bpmn_support import unsupported
+from .bpmn_xml import check_structure, choose_process, parse_xml
 from .deadlines import clock_reference_problems
 from .sandbox import DEFAULT_FUNCTION_NAMES, check_expression, check_script
 
@@ -46,15 +47,13 @@ __all__ = [
     "CANDIDATE_ROLE_PROPERTY",
     "DEFAULT_ROLE",
     "KEEP_ASSIGNEE_PROPERTY",
+    "NSMAP",
     "ParsedBpmn",
     "Problem",
     "candidate_of",
     "keeps_assignee",
     "validate_bpmn",
 ]
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-NSMAP = {"bpmn": BPMN_NS}
 
 CANDIDATE_DEPARTMENT_PROPERTY = "candidate_department"
 CANDIDATE_ROLE_PROPERTY = "candidate_role"
@@ -63,14 +62,6 @@ KEEP_ASSIGNEE_PROPERTY = "keep_assignee"
 _KEEP_ASSIGNEE_VALUES = {"true": True, "false": False}
 
 _CONDITIONAL_SOURCES = {f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason a diagram is refused; ``element_id`` is the BPMN id ("" for the whole file)."""
-
-    element_id: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -137,14 +128,15 @@ def validate_bpmn(
     names = DEFAULT_FUNCTION_NAMES | frozenset(extra_functions)
     problems: list[Problem] = []
 
-    root = _parse_xml(xml, problems)
+    root = parse_xml(xml, problems)
     if root is None:
         return None, problems
-    process = _choose_process(root, problems)
-    if process is None:
-        return None, problems
-    _check_structure(root, problems)
-    if problems:
+    duplicates = check_structure(root, problems)
+    VALIDATOR.preprocess(root)
+    problems.extend(p for p in schema_problems(root, VALIDATOR.validator) if not _names_any(p, duplicates))
+    process, scope = choose_process(root, problems)  # marks the entry (and called) processes executable
+    problems.extend(unsupported(root, scope))
+    if problems or process is None:
         return None, _unique(problems)
 
     process_id = process.get("id") or ""
@@ -153,10 +145,8 @@ def validate_bpmn(
         parser.add_bpmn_xml(root, filename=source_name or None)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
-    except ValidationException as exc:
-        return None, [_validation_problem(exc)]
-    except Exception as exc:  # the parser lets some errors through unwrapped
-        return None, [Problem("", f"流程图解析失败：{type(exc).__name__}: {exc}")]
+    except Exception as exc:  # ValidationException, and what the parser lets through unwrapped
+        return None, [spiff_problem(root, exc)]
 
     flows = _FlowIndex(root)
     problems.extend(flows.ignored_conditions())
@@ -176,105 +166,13 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
+def _names_any(problem: Problem, ids: set[str]) -> bool:
+    """An XSD "not a valid ID" error about an id already reported as duplicate."""
+    return any(f"“{element_id}”不是有效的 ID" in problem.reason for element_id in ids)
+
+
 # ---------------------------------------------------------------------------
-# XML level
-
-
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-
-
-def _parse_xml(xml: bytes | str, problems: list[Problem]) -> Any:
-    if isinstance(xml, str):
-        # lxml refuses str input with an encoding declaration; the text is already decoded.
-        data: bytes = _XML_DECLARATION.sub("", xml, count=1).encode("utf-8")
-    else:
-        data = bytes(xml)
-    if not data.strip():
-        problems.append(Problem("", "文件为空"))
-        return None
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
-    )
-    try:
-        root = etree.fromstring(data, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        line = f"（第 {exc.lineno} 行）" if exc.lineno else ""
-        problems.append(Problem("", f"XML 格式错误{line}：{exc.msg}"))
-        return None
-    except ValueError as exc:
-        problems.append(Problem("", f"XML 格式错误：{exc}"))
-        return None
-    if root.getroottree().docinfo.doctype:
-        problems.append(Problem("", "不允许在 BPMN 文件中声明 DOCTYPE 或实体"))
-        return None
-    if root.tag != f"{{{BPMN_NS}}}definitions":
-        problems.append(Problem("", "不是 BPMN 2.0 文件：根元素应为 bpmn:definitions"))
-        return None
-    return root
-
-
-def _choose_process(root: Any, problems: list[Problem]) -> Any:
-    """The entry process: the only process, or the only ``isExecutable="true"`` one not called by
-    a call activity.  Processes called from the file are made executable so they can be parsed."""
-    processes = root.xpath("./bpmn:process", namespaces=NSMAP)
-    if not processes:
-        problems.append(Problem("", "文件中没有流程（bpmn:process）"))
-        return None
-    called = set(root.xpath(".//bpmn:callActivity/@calledElement", namespaces=NSMAP))
-    if len(processes) == 1:
-        chosen = processes[0]
-    else:
-        entries = [p for p in processes if p.get("isExecutable") == "true" and p.get("id") not in called]
-        if len(entries) != 1:
-            ids = "、".join(p.get("id") or "?" for p in (entries or processes))
-            if entries:
-                reason = f"文件中有多个可执行流程（{ids}），每个文件只能有一个可执行流程"
-            else:
-                reason = f'文件中有多个流程（{ids}），请将其中一个标记为可执行（isExecutable="true"）'
-            problems.append(Problem("", reason))
-            return None
-        chosen = entries[0]
-    if not chosen.get("id"):
-        problems.append(Problem("", "流程缺少 id"))
-        return None
-    chosen.set("isExecutable", "true")
-    for process in processes:
-        if process.get("id") in called:
-            process.set("isExecutable", "true")
-    return chosen
-
-
-def _check_structure(root: Any, problems: list[Problem]) -> None:
-    """References SpiffWorkflow resolves silently or with unhelpful messages."""
-    seen: set[str] = set()
-    for element in root.xpath(".//bpmn:*[@id]", namespaces=NSMAP):
-        element_id = element.get("id")
-        if element_id in seen:
-            problems.append(Problem(element_id, f"元素 ID“{element_id}”重复"))
-        seen.add(element_id)
-
-    for flow in root.xpath(".//bpmn:sequenceFlow", namespaces=NSMAP):
-        flow_id = flow.get("id") or ""
-        container = flow.getparent()
-        for attr, what in (("sourceRef", "起点"), ("targetRef", "目标")):
-            ref = flow.get(attr)
-            if not ref:
-                problems.append(Problem(flow_id, f"顺序流“{flow_id}”缺少{what}（{attr}）"))
-            elif not container.xpath("./*[@id=$ref]", ref=ref):
-                problems.append(Problem(flow_id, f"顺序流“{flow_id}”的{what}节点“{ref}”不存在"))
-
-    for event in root.xpath(".//bpmn:boundaryEvent", namespaces=NSMAP):
-        ref = event.get("attachedToRef")
-        if not ref or not event.getparent().xpath("./*[@id=$ref]", ref=ref):
-            problems.append(Problem(event.get("id") or "", f"边界事件附着的活动“{ref or ''}”不存在"))
-
-    process_ids = set(root.xpath("./bpmn:process/@id", namespaces=NSMAP))
-    for call in root.xpath(".//bpmn:callActivity", namespaces=NSMAP):
-        called = call.get("calledElement")
-        if called not in process_ids:
-            problems.append(
-                Problem(call.get("id") or "", f"调用活动引用的流程“{called or ''}”不在同一个文件中")
-            )
+# Spec level
 
 
 class _FlowIndex:
@@ -309,21 +207,6 @@ class _FlowIndex:
                     )
                 )
         return problems
-
-
-def _validation_problem(exc: ValidationException) -> Problem:
-    message = str(exc.args[0]) if exc.args else str(exc)
-    where = []
-    if getattr(exc, "tag", ""):
-        where.append(str(exc.tag))
-    if getattr(exc, "line_number", ""):
-        where.append(f"第 {exc.line_number} 行")
-    suffix = f"（{'，'.join(where)}）" if where else ""
-    return Problem(str(getattr(exc, "id", "") or ""), f"流程图校验失败{suffix}：{message}")
-
-
-# ---------------------------------------------------------------------------
-# Spec level
 
 
 def _label(task_spec: Any) -> str:
