@@ -374,3 +374,88 @@ def test_diff_against_a_chosen_version_and_refusals(admin_client, users, push_v2
     assert "diff-markers" not in response.content.decode()
     first = admin_client.get(reverse("workbench:studio-diff", args=[v1.pk])).content.decode()
     assert "第一个版本，没有上一版可对比" in first
+
+
+# --- in a real browser ------------------------------------------------------------------------
+
+
+def _no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def _shot(page, name: str) -> None:
+    """Screenshots for a human to look at, when SHOTS_DIR names a folder."""
+    import os
+
+    if os.environ.get("SHOTS_DIR"):
+        page.screenshot(path=str(Path(os.environ["SHOTS_DIR"]) / name), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_versions_rollback_and_visual_diff(launch_chromium, live_server, users):
+    from playwright.sync_api import expect
+
+    from .browser_pages import _expect_message, _logged_in
+
+    new = PUSH.replace('clock("push.claim")', 'clock("push.pool")').replace(
+        'name="认领或退回"', 'name="认领或退回部门"'
+    )
+    v2 = _deploy(new, "registration_push_v2.bpmn", users["admin"], "认领时限改用公示期，任务改名")
+    browser = launch_chromium()
+    versions_path = reverse("workbench:studio-process", args=["registration_push"])
+    page = _logged_in(browser, live_server, "admin", versions_path)
+
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(live_server.url + versions_path)
+        expect(page.locator("[data-testid=diagram][data-ready='1']")).to_be_visible()
+        assert _no_sideways_scroll(page), width
+        _shot(page, f"versions-{width}.png")
+
+        page.goto(live_server.url + reverse("workbench:studio-diff", args=[v2.pk]))
+        old, new_side = page.locator("[data-diff-side=old]"), page.locator("[data-diff-side=new]")
+        expect(old).to_have_attribute("data-ready", "1")
+        expect(new_side).to_have_attribute("data-ready", "1")
+        # The changed timer and task are amber on both diagrams.
+        for side in (old, new_side):
+            for element_id in ("claim_overdue", "claim_or_return"):
+                expect(side.locator(f"g.djs-element[data-element-id={element_id}]")).to_have_class(
+                    re.compile(r"\bxt-diff-changed\b")
+                )
+        expect(page.locator("[data-testid=change]").filter(has_text="认领超期")).to_contain_text(
+            "定时器表达式"
+        )
+        expect(page.locator("[data-testid=change]").filter(has_text="认领或退回部门")).to_contain_text("名称")
+        assert _no_sideways_scroll(page), width
+        old_box, new_box = old.bounding_box(), new_side.bounding_box()
+        assert old_box and new_box
+        if width == 390:
+            assert new_box["y"] >= old_box["y"] + old_box["height"]  # stacked
+            assert new_box["x"] + new_box["width"] <= 390
+        else:
+            assert (
+                abs(new_box["y"] - old_box["y"]) < 2 and new_box["x"] > old_box["x"] + old_box["width"]
+            )  # side by side
+        _shot(page, f"diff-{width}.png")
+        if width == 1366:
+            # A click on a change brings the element into view, outlined, on both diagrams.
+            page.locator("[data-testid=change]").filter(has_text="认领超期").click()
+            for side in (old, new_side):
+                expect(side.locator("g.djs-element[data-element-id=claim_overdue]")).to_have_class(
+                    re.compile(r"\bxt-diff-focus\b")
+                )
+            _shot(page, "diff-focus-1366.png")
+
+    # 回退 to v1 from the page, with a reason; the message says running cases stay.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(live_server.url + versions_path)
+    row = page.locator("[data-testid=version-row][data-version='1']")
+    row.locator("summary").click()
+    row.locator("textarea[name=reason]").fill("v2 的认领时限有误，先回退")
+    row.get_by_role("button", name="确认启用 v1").click()
+    _expect_message(page, "已启用 v1")
+    expect(
+        page.locator("[data-testid=version-row][data-version='1'] [data-testid=active-badge]")
+    ).to_be_visible()
+    assert ProcessVersion.objects.get(definition__key="registration_push", is_active=True).version == 1

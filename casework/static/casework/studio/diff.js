@@ -41,6 +41,12 @@
       .catch(function (err) { el.textContent = "流程图加载失败：" + err.message; el.dataset.ready = "error"; });
   }
 
+  function bounds(points) {
+    var xs = points.map(function (p) { return p.x; }), ys = points.map(function (p) { return p.y; });
+    var x = Math.min.apply(null, xs), y = Math.min.apply(null, ys);
+    return { x: x, y: y, width: Math.max.apply(null, xs) - x, height: Math.max.apply(null, ys) - y };
+  }
+
   function focus(id) {
     viewers.forEach(function (viewer) {
       var registry = viewer.get("elementRegistry");
@@ -48,7 +54,15 @@
       registry.getAll().forEach(function (e) { if (canvas.hasMarker(e, "xt-diff-focus")) canvas.removeMarker(e, "xt-diff-focus"); });
       var element = registry.get(id);
       if (!element) return;
-      try { canvas.scrollToElement(element, 60); } catch (e) { /* older diagram-js */ }
+      // Centre the element at 100 % (a connection by its first waypoint's box).
+      var box = element.waypoints ? bounds(element.waypoints) : element;
+      var outer = canvas.viewbox().outer;
+      canvas.viewbox({
+        x: box.x + box.width / 2 - outer.width / 2,
+        y: box.y + box.height / 2 - outer.height / 2,
+        width: outer.width,
+        height: outer.height
+      });
       canvas.addMarker(element, "xt-diff-focus");
     });
   }
