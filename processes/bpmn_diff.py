@@ -353,6 +353,7 @@ def _describe(item: _Element) -> None:
     put = item.fields
 
     def add(key: str, label: str, value: str, ref: bool = False) -> None:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")  # line ends written either way
         if value == "":
             return
         if key in put:  # a second child of the same kind: keep both
@@ -555,16 +556,11 @@ def diff_bpmn(old_xml: str | bytes, new_xml: str | bytes) -> BpmnDiff:
             label_new, raw_new, ref_new = item.fields.get(key, ("", "", False))
             if raw_old == raw_new:
                 continue
-            fields.append(
-                FieldChange(
-                    key,
-                    label_new or label_old,
-                    _show(old, raw_old, ref_old, key),
-                    _show(new, raw_new, ref_new, key),
-                    raw_old,
-                    raw_new,
-                )
-            )
+            shown_old, shown_new = _show(old, raw_old, ref_old, key), _show(new, raw_new, ref_new, key)
+            if shown_old == shown_new and (ref_old or ref_new):
+                # Two elements of the same name (many end events read 已转督办): tell them apart.
+                shown_old, shown_new = f"{shown_old}（{raw_old}）", f"{shown_new}（{raw_new}）"
+            fields.append(FieldChange(key, label_new or label_old, shown_old, shown_new, raw_old, raw_new))
         name, has_name = _display_name(new, item)
         type_label = TYPE_LABELS.get(item.local, item.local)
         if fields:

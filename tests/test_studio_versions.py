@@ -413,7 +413,8 @@ def test_browser_versions_rollback_and_visual_diff(launch_chromium, live_server,
         assert _no_sideways_scroll(page), width
         _shot(page, f"versions-{width}.png")
 
-        page.goto(live_server.url + reverse("workbench:studio-diff", args=[v2.pk]))
+        page.locator("[data-testid=diff-link]").click()  # as people go there (a Turbo visit)
+        page.wait_for_url(re.compile(re.escape(reverse("workbench:studio-diff", args=[v2.pk])) + "$"))
         old, new_side = page.locator("[data-diff-side=old]"), page.locator("[data-diff-side=new]")
         expect(old).to_have_attribute("data-ready", "1")
         expect(new_side).to_have_attribute("data-ready", "1")
@@ -459,3 +460,21 @@ def test_browser_versions_rollback_and_visual_diff(launch_chromium, live_server,
         page.locator("[data-testid=version-row][data-version='1'] [data-testid=active-badge]")
     ).to_be_visible()
     assert ProcessVersion.objects.get(definition__key="registration_push", is_active=True).version == 1
+
+
+def test_a_connection_moved_between_two_ends_of_the_same_name_says_which():
+    new = PUSH.replace(
+        'sourceRef="pool_escalate" targetRef="pool_escalated"',
+        'sourceRef="pool_escalate" targetRef="claim_escalated"',
+    )
+    (field,) = _changed(diff_bpmn(PUSH, new), "flow_pool_escalated").fields
+    assert (field.label, field.old, field.new) == (
+        "连线终点",
+        "已转督办（pool_escalated）",
+        "已转督办（claim_escalated）",
+    )
+
+
+def test_line_ends_written_differently_are_no_change():
+    old = PUSH.replace('name="认领或退回"', 'name="认领或&#xA;退回"')
+    assert not diff_bpmn(old, old.replace("&#xA;", "&#xD;&#xA;")).has_semantic_changes
