@@ -463,3 +463,58 @@ def test_process_page_shows_counts_heatmap_and_rates(admin_client, start_case):
 def test_unknown_process_or_case_is_404(admin_client):
     assert admin_client.get(reverse("workbench:monitor-process", args=["nope"])).status_code == 404
     assert admin_client.get(reverse("workbench:monitor-case", args=[999999])).status_code == 404
+
+
+def test_current_steps_are_named_once_with_a_count():
+    from types import SimpleNamespace
+
+    from casework.studio.monitor_views import _current_steps
+
+    tasks = [SimpleNamespace(name=n) for n in ["认领或退回", "公示认领", "认领或退回", "认领或退回"]]
+    assert _current_steps(tasks) == ["认领或退回 ×3", "公示认领"]
+    assert _current_steps([]) == []
+
+
+# --- in the browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_diagrams_are_marked_in_the_browser_and_fit_a_phone(launch_chromium, live_server, users, start_case):
+    from .browser_pages import _logged_in
+
+    done = start_case(title="已办结的")
+    task = HumanTask.objects.get(instance=done)
+    engine.claim_task(task_id=task.pk, user=users["officer_wj"])
+    engine.complete_task(task_id=task.pk, user=users["officer_wj"], data={"opinion": "已办理"})
+    waiting = start_case(title="等待办理的")
+    browser = launch_chromium()
+    page = _logged_in(browser, live_server, "admin", SEARCH)
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+
+        page.goto(live_server.url + _case_url(waiting))
+        page.wait_for_selector("#monitor-diagram[data-ready='1']")
+        assert page.locator('.djs-element.xt-mon-active[data-element-id="handle_case"]').count() == 1
+        assert page.locator('.djs-element.xt-mon-active[data-element-id="handle_overdue"]').count() == 1
+        assert page.locator('.djs-element.xt-mon-flow[data-element-id="flow_start_handle"]').count() == 1
+
+        page.goto(live_server.url + _case_url(done))
+        page.wait_for_selector("#monitor-diagram[data-ready='1']")
+        assert page.locator(".djs-element.xt-mon-active").count() == 0
+        assert page.locator('.djs-element.xt-mon-done[data-element-id="done"]').count() == 1
+        assert page.locator('.djs-element.xt-mon-flow[data-element-id="flow_handle_end"]').count() == 1
+
+        page.goto(live_server.url + reverse("workbench:monitor-process", args=["demo_claim"]))
+        page.wait_for_selector("#monitor-diagram[data-ready='1']")
+        heat = page.locator('.xt-mon-heat[data-element="handle_case"]')
+        assert heat.count() == 1 and heat.inner_text().startswith("均 ")
+        assert page.locator('.xt-mon-token[data-element="handle_case"]').inner_text() == "1"
+
+        for url in (SEARCH, _case_url(waiting), reverse("workbench:monitor-process", args=["demo_claim"])):
+            page.goto(live_server.url + url)
+            page.wait_for_load_state("load")
+            scroll_width, inner_width = page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert scroll_width <= inner_width, (width, url, scroll_width)

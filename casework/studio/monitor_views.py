@@ -97,6 +97,8 @@ class CaseSearchView(ProcessAdminRequired, View):
         status = filters.get("status")
         cases = selectors.for_listing(selectors.with_status(matching, status))
         page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        for case in page.object_list:
+            case.current_steps = _current_steps(case.open_tasks)  # type: ignore[attr-defined]
         query = request.GET.copy()
         state_links = []
         for value, label in [("", "全部"), *Status.choices]:
@@ -124,6 +126,14 @@ class CaseSearchView(ProcessAdminRequired, View):
                 "state_links": state_links,
             },
         )
+
+
+def _current_steps(open_tasks) -> list[str]:
+    """Open task names once each, "认领或退回 ×3" for a step open several times (one per department)."""
+    counts: dict[str, int] = {}
+    for task in open_tasks:
+        counts[task.name] = counts.get(task.name, 0) + 1
+    return [f"{name} ×{n}" if n > 1 else name for name, n in counts.items()]
 
 
 def _case_or_404(instance_id: int) -> ProcessInstance:

@@ -9,18 +9,49 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
-  function mark(canvas, ids, marker) {
+  function isContainer(element) {
+    return element.type === "bpmn:SubProcess" || element.type === "bpmn:Participant" ||
+      element.type === "bpmn:Transaction" || element.type === "bpmn:AdHocSubProcess";
+  }
+
+  function mark(viewer, ids, marker) {
+    var canvas = viewer.get("canvas");
+    var registry = viewer.get("elementRegistry");
     (ids || []).forEach(function (id) {
-      try { canvas.addMarker(id, marker); } catch (e) { /* not drawn in this diagram */ }
+      var element = registry.get(id);
+      if (!element) return; /* not drawn in this diagram */
+      canvas.addMarker(id, marker);
+      /* an expanded subprocess is outlined only, so the steps inside it stay readable */
+      if (isContainer(element) && element.collapsed !== true) canvas.addMarker(id, "xt-mon-container");
+    });
+  }
+
+  /* On a narrow screen the whole diagram fitted is too small to read: show the part that
+     matters (an active step, the slowest task) at a readable scale; the rest is a drag away. */
+  function focus(viewer, ids) {
+    var canvas = viewer.get("canvas");
+    var registry = viewer.get("elementRegistry");
+    if (canvas.zoom() >= 0.45) return;
+    var element = (ids || []).map(function (id) { return registry.get(id); })
+      .filter(function (e) { return e && !isContainer(e) && e.width; })[0];
+    if (!element) return;
+    var outer = canvas.viewbox().outer;
+    var scale = 0.75;
+    var width = outer.width / scale, height = outer.height / scale;
+    canvas.viewbox({
+      x: element.x + element.width / 2 - width / 2,
+      y: element.y + element.height / 2 - height / 2,
+      width: width,
+      height: height
     });
   }
 
   function showCase(viewer, data) {
-    var canvas = viewer.get("canvas");
-    mark(canvas, data.completed, "xt-mon-done");
-    mark(canvas, data.flows, "xt-mon-flow");
-    mark(canvas, data.active, "xt-mon-active");
-    mark(canvas, data.incidents, "xt-mon-incident");
+    mark(viewer, data.completed, "xt-mon-done");
+    mark(viewer, data.flows, "xt-mon-flow");
+    mark(viewer, data.active, "xt-mon-active");
+    mark(viewer, data.incidents, "xt-mon-incident");
+    focus(viewer, (data.incidents || []).concat(data.active || [], (data.completed || []).slice().reverse()));
   }
 
   function tint(registry, id, color) {
@@ -57,6 +88,7 @@
       badge.dataset.element = id;
       overlays.add(id, "tokens", { position: { bottom: 10, left: -10 }, html: badge });
     });
+    focus(viewer, Object.keys(data.heat || {}));
   }
 
   function render() {
