@@ -110,3 +110,41 @@ def test_edit_check_deploy_and_run_a_new_version(launch_chromium, live_server, u
     assert (old_case.process_version, new_case.process_version) == (v1, v2)
     assert claim_due(old_case) == {local(2025, 11, 10, 23, 59, 59)}
     assert claim_due(new_case) == {local(2025, 11, 6, 23, 59, 59)}
+
+    # the monitor lists both cases, each with its version
+    page.goto(f"{live_server.url}/workbench/monitor/?process=registration_push")
+    rows = page.get_by_test_id("case-table")
+    expect(rows.locator(f"tr[data-case-id='{old_case.pk}']")).to_contain_text("v1")
+    expect(rows.locator(f"tr[data-case-id='{new_case.pk}']")).to_contain_text("v2")
+    page.screenshot(path=str(SHOTS / "studio-monitor-1366.png"), full_page=True)
+
+    # the old case moves to v2 after a dry run: its open claim tasks keep their rows and departments, and
+    # their deadline is recomputed under v2's clock from when the task began (3 working days from 11-03)
+    before = {
+        t.pk: (t.candidate_department, t.due_at)
+        for t in HumanTask.objects.filter(instance=old_case, state="open")
+    }
+    page.goto(f"{live_server.url}/workbench/studio/processes/registration_push/")
+    page.locator(f"a[href$='/studio/versions/{v1.pk}/migrate/']").first.click()
+    cases = page.get_by_test_id("dry-run-form")
+    cases.locator(f"tr[data-instance-id='{old_case.pk}'] input[name=case]").check()
+    page.get_by_test_id("dry-run").click()
+    report = page.get_by_test_id("migrate-report")
+    expect(report.get_by_test_id("verdict")).to_have_text(["可迁移"])
+    page.screenshot(path=str(SHOTS / "studio-migrate-dry-run-1366.png"), full_page=True)
+    old_case.refresh_from_db()
+    assert old_case.process_version == v1  # a dry run changes nothing
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("migrate-run").click()
+    expect(page.get_by_test_id("migrate-outcomes")).to_be_visible()
+    old_case.refresh_from_db()
+    assert old_case.process_version == v2 and old_case.status == ProcessInstance.Status.RUNNING
+    after = {
+        t.pk: (t.candidate_department, t.due_at)
+        for t in HumanTask.objects.filter(instance=old_case, state="open")
+    }
+    assert after == {
+        pk: (department, local(2025, 11, 6, 23, 59, 59)) for pk, (department, _) in before.items()
+    }
+    migrated = AuditEvent.objects.get(action="instance_migrated", instance=old_case)
+    assert migrated.actor == users["admin"]
