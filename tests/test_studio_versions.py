@@ -478,3 +478,43 @@ def test_a_connection_moved_between_two_ends_of_the_same_name_says_which():
 def test_line_ends_written_differently_are_no_change():
     old = PUSH.replace('name="认领或退回"', 'name="认领或&#xA;退回"')
     assert not diff_bpmn(old, old.replace("&#xA;", "&#xD;&#xA;")).has_semantic_changes
+
+
+LANES = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <bpmn:message id="m1" name="督办消息" />
+  <bpmn:process id="p" name="泳道">
+    <bpmn:laneSet id="ls">
+      <bpmn:lane id="lane_a" name="登记机关"><bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>t</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="lane_b" name="审批部门"><bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="s" name="开始" />
+    <bpmn:userTask id="t" name="登记" />
+    <bpmn:endEvent id="e" name="结束"><bpmn:messageEventDefinition id="med" messageRef="m1" /></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_lanes_and_messages():
+    new = (
+        LANES.replace("<bpmn:flowNodeRef>t</bpmn:flowNodeRef></bpmn:lane>", "</bpmn:lane>")
+        .replace(
+            "<bpmn:flowNodeRef>e</bpmn:flowNodeRef>",
+            "<bpmn:flowNodeRef>e</bpmn:flowNodeRef><bpmn:flowNodeRef>t</bpmn:flowNodeRef>",
+        )
+        .replace('name="督办消息"', 'name="效能督办"')
+    )
+    diff = diff_bpmn(LANES, new)
+    assert _fields(_changed(diff, "lane_a"))["lane_nodes"] == ("泳道内环节", "开始、登记", "开始")
+    assert _fields(_changed(diff, "lane_b"))["lane_nodes"] == ("泳道内环节", "结束", "结束、登记")
+    assert _fields(_changed(diff, "m1")) == {"name": ("名称", "督办消息", "效能督办")}
+    assert {c.element_id for c in diff.changed} == {"lane_a", "lane_b", "m1"}  # the end event still names m1
+    other = LANES.replace('messageRef="m1"', 'messageRef="m2"').replace(
+        '<bpmn:message id="m1" name="督办消息" />',
+        '<bpmn:message id="m1" name="督办消息" /><bpmn:message id="m2" name="反馈消息" />',
+    )
+    assert _fields(_changed(diff_bpmn(LANES, other), "e"))["event:messageRef"] == (
+        "消息",
+        "督办消息",
+        "反馈消息",
+    )
