@@ -30,6 +30,8 @@ PUBLIC_PROCESSES = {
     "processes.models",
     "processes.deploy",
     "processes.bpmn_diff",
+    "processes.migration",
+    "processes.drafts",
     "processes.api.errors",
     "processes.admin",
     "processes.queueing",
