@@ -136,8 +136,8 @@ class TaskMapping:
             return "目标版本中不存在"
         what = "、".join(self.changes) or "属性"
         if self.state == "等待中":
-            return f"{what}已改变：按目标版本重新等待（定时器重新计算）"
-        return f"{what}已改变：按目标版本重置后重新执行"
+            return f"按目标版本重新等待，定时器重新计算（改动：{what}）"
+        return f"按目标版本重置后重新执行（改动：{what}）"
 
 
 @dataclass
@@ -217,6 +217,17 @@ class MigrationPlan:
     def verdict(self) -> str:
         return "可迁移" if self.safe else "不可迁移"
 
+    @property
+    def task_lines(self) -> list[tuple[TaskMapping, int]]:
+        """The tasks as people read them: identical lines (one per multi-instance child) once, counted."""
+        return _grouped(self.tasks, lambda t: (t.name, t.state, t.outcome, t.action, t.target_name))
+
+    @property
+    def timer_lines(self) -> list[tuple[TimerChange, int]]:
+        return _grouped(
+            self.timers, lambda t: (t.name, t.attached_to, t.before, t.after, t.basis_after, t.recomputed)
+        )
+
     def ids(self, outcome: str) -> list[str]:
         return [t.task_id for t in self.tasks if t.outcome == outcome]
 
@@ -233,8 +244,14 @@ class MigrationOutcome:
     to_version: int | None = None
 
 
-class MigrationRefused(UserFacingError):
-    code = "migration_refused"
+def _grouped(items: list, key) -> list[tuple[Any, int]]:
+    counts: dict = {}
+    first: dict = {}
+    for item in items:
+        k = key(item)
+        counts[k] = counts.get(k, 0) + 1
+        first.setdefault(k, item)
+    return [(first[k], n) for k, n in counts.items()]
 
 
 # --- names -----------------------------------------------------------------------------

@@ -241,3 +241,67 @@ def test_a_case_changed_since_the_dry_run_is_refused(users):
     case.refresh_from_db()
     assert outcome.migrated and case.status == ProcessInstance.Status.SUSPENDED
     assert case.process_version_id == v2.pk
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def migrate_url(version: ProcessVersion) -> str:
+    from django.urls import reverse
+
+    return reverse("workbench:studio-migrate", args=[version.pk])
+
+
+def test_the_page_is_for_process_admins_only(client, users):
+    case = started_case()
+    client.force_login(users["registrar"])
+    assert client.get(migrate_url(v1_of(case))).status_code == 403
+
+
+def test_the_page_lists_the_cases_dry_runs_and_migrates_the_chosen_ones(client, users):
+    case = started_case()
+    refused = started_case_with_event("E9")
+    record_incident(
+        refused, action="timers", args={}, exc=RuntimeError("定时器出错"), actor=None, incident=None
+    )
+    v1 = v1_of(case)
+    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    client.force_login(users["admin"])
+    url = migrate_url(v1)
+
+    page = client.get(url).content.decode()
+    assert "广元市某餐饮文化有限公司" in page and "SGZ-E1" in page and "认领或退回" in page
+    assert f'<option value="{v2.pk}" selected>v2（当前启用）' in page
+
+    answer = client.post(url, {"action": "dry_run", "target": v2.pk})
+    assert answer.status_code == 400 and "请至少选择一件案件" in answer.content.decode()
+
+    with time_machine.travel(MIGRATED_AT, tick=False):
+        report = client.post(url, {"action": "dry_run", "target": v2.pk, "case": [case.pk, refused.pk]})
+    text = report.content.decode()
+    assert report.status_code == 200 and "试迁移结果：v1 → v2" in text and "2 件中 1 件可迁移" in text
+    assert "2025-11-10 23:59 → <b>2025-11-06 23:59</b>" in text and "可迁移" in text
+    assert "请先处理异常" in text
+    assert ProcessInstance.objects.get(pk=case.pk).process_version_id == v1.pk  # a dry run only
+
+    with time_machine.travel(MIGRATED_AT, tick=False):
+        done = client.post(
+            url,
+            {
+                "action": "migrate",
+                "target": v2.pk,
+                "case": [case.pk, refused.pk],
+                f"seen_{case.pk}": case.version,
+            },
+            follow=True,
+        )
+    text = done.content.decode()
+    assert "已迁移 1 件案件到 v2" in text and "1 件案件未迁移" in text and "已迁移</span> v1 → v2" in text
+    assert ProcessInstance.objects.get(pk=case.pk).process_version_id == v2.pk
+    assert ProcessInstance.objects.get(pk=refused.pk).process_version_id == v1.pk
+
+
+def started_case_with_event(event_id: str) -> ProcessInstance:
+    with time_machine.travel(PUSHED_AT, tick=False):
+        registration, _ = push(event_id=event_id)
+    return ProcessInstance.objects.get(pk=registration.instance.pk)

@@ -1,13 +1,99 @@
-"""Studio pages: migration (placeholder routes until the pages land)."""
+"""Studio page: migrating the running cases of one version to another version of the process.
 
-from django.http import Http404
+The admin picks cases and a target version, 试迁移 shows per case what would happen (task mapping,
+timers recomputed, open tasks, 可迁移 / 不可迁移 with the reasons), then 执行迁移 migrates the
+chosen safe cases and shows the outcome.  The engine does the work (``processes.migration``): a dry
+run changes nothing, and a migration re-checks each case with a fresh dry run under its row lock.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import render
 from django.urls import path
+from django.views import View
+
+from processes.migration import dry_run, migrate_instances
+
+from . import migration_selectors as selectors
+from .access import ProcessAdminRequired
+
+PAGE_SIZE = 50
+MAX_SELECTION = 200  # a dry run loads every chosen case: one page of choices at a time
 
 
-def _todo(request, **kwargs):
-    raise Http404("建设中")
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+class MigrateView(ProcessAdminRequired, View):
+    """迁移案件: running cases of a version → dry run → migrate the chosen safe ones."""
+
+    def get(self, request, version_id: int):
+        version = selectors.version_or_404(version_id)
+        return self._page(request, version)
+
+    def post(self, request, version_id: int):
+        version = selectors.version_or_404(version_id)
+        targets = selectors.target_versions(version)
+        target = next((v for v in targets if str(v.pk) == request.POST.get("target", "")), None)
+        ids = _ids(request.POST.getlist("case"))
+        if target is None:
+            messages.error(request, "请选择要迁移到的目标版本")
+            return self._page(request, version, chosen=ids, status=400)
+        if not ids:
+            messages.error(request, "请至少选择一件案件")
+            return self._page(request, version, target=target, status=400)
+        if len(ids) > MAX_SELECTION:
+            messages.error(request, f"一次最多选择 {MAX_SELECTION} 件案件")
+            return self._page(request, version, target=target, chosen=ids, status=400)
+        cases = selectors.selected_cases(version, ids)
+        if not cases:
+            messages.error(request, "所选案件已不在该版本上，请刷新后重新选择")
+            return self._page(request, version, target=target, status=400)
+        if request.POST.get("action") == "migrate":
+            expected = {}
+            for case in cases:
+                seen = request.POST.get(f"seen_{case.pk}", "")
+                if seen.isdigit():
+                    expected[case.pk] = int(seen)
+            outcomes = migrate_instances(
+                [c.pk for c in cases], target.pk, request.user, expected_versions=expected
+            )
+            done = sum(1 for o in outcomes if o.migrated)
+            if done:
+                messages.success(request, f"已迁移 {done} 件案件到 v{target.version}")
+            if done < len(outcomes):
+                messages.error(request, f"{len(outcomes) - done} 件案件未迁移，原因见迁移结果")
+            return self._page(request, version, target=target, outcomes=outcomes)
+        plans = [dry_run(case, target) for case in cases]
+        return self._page(request, version, target=target, chosen=[c.pk for c in cases], plans=plans)
+
+    def _page(self, request, version, *, target=None, chosen=None, plans=None, outcomes=None, status=200):
+        targets = selectors.target_versions(version)
+        if target is None:
+            target = next((v for v in targets if v.is_active), targets[0] if targets else None)
+        cases = Paginator(selectors.running_cases(version), PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "studio/migrate.html",
+            {
+                "title": f"{version.definition.name} v{version.version} · 迁移案件",
+                "version": version,
+                "definition": version.definition,
+                "targets": targets,
+                "target": target,
+                "cases": cases,
+                "chosen": set(chosen or []),
+                "plans": plans,
+                "safe_count": sum(1 for p in plans or [] if p.safe),
+                "outcomes": outcomes,
+            },
+            status=status,
+        )
 
 
 urlpatterns: list = [
-    path("studio/versions/<int:version_id>/migrate/", _todo, name="studio-migrate"),
+    path("studio/versions/<int:version_id>/migrate/", MigrateView.as_view(), name="studio-migrate"),
 ]

@@ -1,0 +1,85 @@
+"""迁移案件 in a real browser: the admin dry-runs two v1 cases to v2 (one refused with its reason),
+migrates the safe one, at 1366 px and on a 390 px phone without sideways scrolling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from processes.engine.core import record_incident
+from processes.models import ProcessInstance
+
+from .browser_pages import _expect_message, _logged_in
+from .test_migration import confirm_clock, deploy, push
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/shots-migration")
+PHONE = {"width": 390, "height": 844}
+
+
+def _no_sideways_scroll(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def test_the_admin_dry_runs_and_migrates_cases_on_a_desktop_and_a_phone(
+    launch_chromium, live_server, frozen_clock, users
+):
+    from playwright.sync_api import expect
+
+    SHOTS.mkdir(exist_ok=True)
+    fine = ProcessInstance.objects.get(pk=push(event_id="B1")[0].instance.pk)
+    broken = ProcessInstance.objects.get(pk=push(event_id="B2")[0].instance.pk)
+    record_incident(
+        broken, action="timers", args={}, exc=RuntimeError("定时器出错"), actor=None, incident=None
+    )
+    v1 = fine.process_version
+    v2 = deploy(confirm_clock(), "认领时限改为退回后确认的 3 个工作日")
+    url = reverse("workbench:studio-migrate", args=[v1.pk])
+
+    browser = launch_chromium()
+    page = _logged_in(browser, live_server, "admin", url)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    cases = page.locator("[data-testid=case-table] tbody tr")
+    expect(cases).to_have_count(2)
+    expect(page.locator("#mig-target")).to_have_value(str(v2.pk))
+    page.screenshot(path=str(SHOTS / "migrate_cases_1366.png"), full_page=True)
+
+    # Nothing chosen: refused with a message.
+    page.locator("[data-testid=dry-run]").click()
+    _expect_message(page, "请至少选择一件案件")
+
+    page.locator("[data-select-all=pick]").check()
+    page.locator("[data-testid=dry-run]").click()
+    report = page.locator("[data-testid=migrate-report]")
+    expect(report).to_contain_text("试迁移结果：v1 → v2")
+    expect(report.locator(f"tr[data-instance-id='{fine.pk}'] [data-testid=verdict]")).to_have_text("可迁移")
+    expect(report.locator(f"tr[data-instance-id='{broken.pk}'] [data-testid=verdict]")).to_have_text(
+        "不可迁移"
+    )
+    expect(report).to_contain_text("请先处理异常")
+    expect(report).to_contain_text("退回后确认审批部门：3个工作日")
+    page.screenshot(path=str(SHOTS / "migrate_report_1366.png"), full_page=True)
+
+    page.set_viewport_size(PHONE)
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "migrate_report_390.png"), full_page=True)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("[data-testid=migrate-run]").click()
+    _expect_message(page, "已迁移 1 件案件到 v2")
+    expect(page.locator(f"[data-testid=migrate-outcomes] tr[data-instance-id='{fine.pk}']")).to_contain_text(
+        "v1 → v2"
+    )
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "migrate_outcome_390.png"), full_page=True)
+    assert ProcessInstance.objects.get(pk=fine.pk).process_version_id == v2.pk
+    assert ProcessInstance.objects.get(pk=broken.pk).process_version_id == v1.pk
+
+    page.goto(f"{live_server.url}{url}")
+    expect(cases).to_have_count(1)
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "migrate_cases_390.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
