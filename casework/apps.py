@@ -3,6 +3,12 @@
 from django.apps import AppConfig
 
 
+def _department_exists(code: str) -> bool:
+    from .organization.models import Department
+
+    return Department.objects.filter(code=code).exists()
+
+
 class CaseworkConfig(AppConfig):
     name = "casework"
     verbose_name = "协同监管业务"
@@ -26,6 +32,7 @@ class CaseworkConfig(AppConfig):
 
         hooks.register_candidate_roles(*Role.values)
         hooks.register_clock_resolver(clocks.resolve, clocks.known_keys)
+        hooks.register_department_check(_department_exists)
         clock_pages.register()
         studio_pages.register()
         lifecycles.discover()

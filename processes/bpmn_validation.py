@@ -59,6 +59,8 @@ CANDIDATE_DEPARTMENT_PROPERTY = "candidate_department"
 CANDIDATE_ROLE_PROPERTY = "candidate_role"
 DEFAULT_ROLE = "officer"
 KEEP_ASSIGNEE_PROPERTY = "keep_assignee"
+FORM_KEY_PROPERTY = "form_key"
+ESCALATION_DEPARTMENT_PROPERTY = "escalation_department"
 _KEEP_ASSIGNEE_VALUES = {"true": True, "false": False}
 
 _CONDITIONAL_SOURCES = {f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"}
@@ -152,7 +154,7 @@ def validate_bpmn(
     problems.extend(flows.ignored_conditions())
     for process_spec in [spec, *subprocess_specs.values()]:
         if process_spec is not None:
-            problems.extend(_check_process_spec(process_spec, flows, names))
+            problems.extend(_check_process_spec(process_spec, flows, names, process_id))
     problems.extend(_check_correlations(parser, names))
     if problems:
         return None, _unique(problems)
@@ -225,7 +227,9 @@ def _human_kind(task_spec: Any) -> str:
     return "任务"
 
 
-def _check_process_spec(process_spec: Any, flows: _FlowIndex, functions: frozenset[str]) -> list[Problem]:
+def _check_process_spec(
+    process_spec: Any, flows: _FlowIndex, functions: frozenset[str], process_id: str = ""
+) -> list[Problem]:
     problems: list[Problem] = []
 
     def expression(element_id: str, what: str, source: Any) -> None:
@@ -282,6 +286,7 @@ def _check_process_spec(process_spec: Any, flows: _FlowIndex, functions: frozens
 
         if getattr(task_spec, "manual", False):
             problems.extend(_check_candidate(task_spec, element_id, label, functions))
+            problems.extend(_check_task_properties(task_spec, element_id, label, process_id))
     return problems
 
 
@@ -330,6 +335,23 @@ def _check_candidate(task_spec: Any, element_id: str, label: str, functions: fro
                     f"{kind}“{label}”的 keep_assignee 属性值“{value}”无效（只能是 true 或 false）",
                 )
             )
+    return problems
+
+
+def _check_task_properties(task_spec: Any, element_id: str, label: str, process_id: str) -> list[Problem]:
+    """``form_key`` names a form the process's lifecycle registered; ``escalation_department`` a
+    department the platform knows."""
+    problems = []
+    kind = _human_kind(task_spec)
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+    form_key = _clean(properties.get(FORM_KEY_PROPERTY))
+    if form_key is not None and not hooks.has_form(process_id, form_key):
+        known = hooks.forms_of(process_id)
+        offer = f"（可选：{'、'.join(known)}）" if known else "（本流程尚未登记任何表单）"
+        problems.append(Problem(element_id, f"{kind}“{label}”的表单“{form_key}”未登记{offer}"))
+    department = _clean(properties.get(ESCALATION_DEPARTMENT_PROPERTY))
+    if department is not None and hooks.department_exists(department) is False:
+        problems.append(Problem(element_id, f"{kind}“{label}”的超期督办部门“{department}”不存在"))
     return problems
 
 

@@ -79,6 +79,11 @@ def has_form(case_type: str, bpmn_id: str) -> bool:
     return (case_type, bpmn_id) in _form_validators
 
 
+def forms_of(case_type: str) -> list[str]:
+    """The form keys registered for ``case_type`` (a diagram's ``form_key`` must name one)."""
+    return sorted(key for kind, key in _form_validators if kind == case_type)
+
+
 def clean_task_data(human_task, data: dict) -> dict:
     fn = _form_validators.get((human_task.case_type, human_task.form))
     return fn(human_task, data) if fn else dict(data)
@@ -140,6 +145,24 @@ def register_message_handler(name: str) -> Callable[[MessageHandler], MessageHan
 
 def message_handler(name: str) -> MessageHandler | None:
     return _message_handlers.get(name)
+
+
+# --- departments -----------------------------------------------------------------------
+_department_checks: list[Callable[[str], bool]] = []
+
+
+def register_department_check(fn: Callable[[str], bool]) -> None:
+    """The domain keeps the departments: ``fn(code)`` says whether a department code exists (a
+    diagram's literal department, e.g. ``escalation_department``, is checked at deploy)."""
+    if fn not in _department_checks:
+        _department_checks.append(fn)
+
+
+def department_exists(code: str) -> bool | None:
+    """True / False from the domain's check; None when no domain registered one."""
+    if not _department_checks:
+        return None
+    return any(fn(code) for fn in _department_checks)
 
 
 # --- legal clocks ----------------------------------------------------------------------
