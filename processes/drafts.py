@@ -58,8 +58,15 @@ def _checked_text(xml: str | bytes) -> str:
 
 
 def open_version(*, version_id: int, actor) -> ProcessDraft:
-    """A new draft holding a deployed version's XML as it was stored."""
+    """A draft holding a deployed version's XML as it was stored.
+
+    The admin's own undeployed draft of that version is reopened rather than copied again.
+    """
     version = ProcessVersion.objects.select_related("definition").get(pk=version_id)
+    mine = ProcessDraft.objects.filter(base_version=version, created_by=actor, deployed_version__isnull=True)
+    existing = mine.order_by("-updated_at").first()
+    if existing is not None:
+        return existing
     draft = ProcessDraft.objects.create(
         definition=version.definition,
         base_version=version,

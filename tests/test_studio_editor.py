@@ -67,6 +67,8 @@ def test_opening_a_version_makes_a_draft_with_its_xml_as_stored(admin_client, us
     assert {"code": "process_admin", "name": "流程管理员"} in catalogue["roles"]
     assert any(d["name"] == "卫生健康委员会" or d["code"] == "WJW" for d in catalogue["departments"])
     assert AuditEvent.objects.filter(action="draft_created", actor=users["admin"]).count() == 1
+    assert open_draft(admin_client) == draft  # 编辑 again reopens the admin's own undeployed draft
+    assert ProcessDraft.objects.count() == 1
 
 
 def test_save_bumps_the_revision_and_a_stale_editor_is_refused(admin_client, users):
