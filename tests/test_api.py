@@ -312,10 +312,19 @@ def test_deploy_a_changed_diagram_then_the_same_one_again(api, users):
     assert xml != BUNDLED_DEMO.read_text(encoding="utf-8")
     admin = api("admin")
 
-    response = _deploy(admin, "demo_claim.bpmn", xml)
+    response = admin.post(
+        "/api/v1/processes/deploy",
+        {"file": _upload("demo_claim.bpmn", xml), "comment": "第二版名称"},
+        format="multipart",
+    )
     assert response.status_code == 201, response.content.decode()
     body = response.json()
-    assert (body["key"], body["version"], body["created"]) == ("demo_claim", 2, True)
+    assert (body["key"], body["version"], body["created"], body["comment"]) == (
+        "demo_claim",
+        2,
+        True,
+        "第二版名称",
+    )
     definition = ProcessDefinition.objects.get(key="demo_claim")
     assert definition.active_version.version == 2
     assert definition.name == "部门认领办理（演示，第二版）"

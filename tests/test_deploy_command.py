@@ -41,9 +41,10 @@ def test_a_changed_file_becomes_version_2(deployed, tmp_path):
     )
     assert changed.read_text(encoding="utf-8") != BUNDLED_DEMO.read_text(encoding="utf-8")
 
-    out, err = _run("deploy_bpmn", str(changed))
+    out, err = _run("deploy_bpmn", str(changed), "--comment", "依据新通知调整说明")
 
     assert "demo_claim v2" in out
+    assert ProcessVersion.objects.get(definition__key="demo_claim", version=2).comment == "依据新通知调整说明"
     assert "已部署新版本" in out
     assert err == ""
     assert _versions("demo_claim") == [(1, False), (2, True)]

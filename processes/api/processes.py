@@ -25,6 +25,7 @@ class IsProcessAdmin(BasePermission):
 
 class DeploySerializer(serializers.Serializer):
     file = serializers.FileField(help_text="BPMN 2.0 XML 文件")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="部署说明")
 
 
 class DeployView(APIView):
@@ -44,7 +45,10 @@ class DeployView(APIView):
             return error_response(
                 400, "invalid_parameter", "文件不是 UTF-8 编码的 BPMN XML", {"file": "编码错误"}
             )
-        result = deploy_bpmn(xml=xml, source_name=upload.name, actor=request.user)
+        comment = str(request.data.get("comment") or "")
+        if len(comment) > 500:
+            return error_response(400, "invalid_parameter", "部署说明不能超过 500 字", {"comment": "过长"})
+        result = deploy_bpmn(xml=xml, source_name=upload.name, actor=request.user, comment=comment)
         version = result.version
         return Response(
             {
@@ -52,6 +56,7 @@ class DeployView(APIView):
                 "version": version.version,
                 "created": result.created,
                 "sha256": version.sha256,
+                "comment": version.comment,
             },
             status=201 if result.created else 200,
         )

@@ -13,12 +13,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        parser.add_argument("--comment", default="", help="部署说明（本次修改了什么、依据哪项规定）")
 
-    def handle(self, *args, file: Path, **options):
+    def handle(self, *args, file: Path, comment: str = "", **options):
         if not file.exists():
             raise CommandError(f"文件不存在：{file}")
         try:
-            result = deploy_bpmn(xml=file.read_bytes(), source_name=file.name)
+            result = deploy_bpmn(xml=file.read_bytes(), source_name=file.name, comment=comment)
         except DeployRejected as exc:
             for problem in exc.problems:
                 self.stderr.write(f"[{problem.element_id or '文件'}] {problem.reason}")
