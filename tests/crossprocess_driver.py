@@ -332,11 +332,55 @@ def complete(task_id: str) -> dict:
     return {"done": f"{task.case_type}:{task.bpmn_id}:{task.candidate_department}"}
 
 
+def deploy_v2() -> dict:
+    """流程管理员 deploys registration_push v2: the claim clock becomes push.confirm (3 working days)."""
+    from django.conf import settings
+
+    from processes.deploy import deploy_bpmn
+
+    xml = (settings.BASE_DIR / "bpmn" / "registration_push.bpmn").read_text(encoding="utf-8")
+    changed = xml.replace('workdays(clock("push.claim"))', 'workdays(clock("push.confirm"))')
+    result = deploy_bpmn(xml=changed, source_name="registration_push.bpmn", comment="认领时限改为 3 个工作日")
+    return {"version": result.version.pk}
+
+
+def _running_on_v1():
+    from processes.models import ProcessInstance
+
+    return ProcessInstance.objects.filter(
+        case_type="registration_push", process_version__version=1, status=ProcessInstance.Status.RUNNING
+    ).order_by("pk")
+
+
+def dry_run(version_id: str) -> dict:
+    """The dry run the admin reads, in its own process: case → (safe, instance version)."""
+    from processes import migration
+
+    plans = [migration.dry_run(case, int(version_id)) for case in _running_on_v1()]
+    return {"plans": {str(p.instance_id): [p.safe, p.instance_version] for p in plans}}
+
+
+def migrate(version_id: str, plans: str) -> dict:
+    """Migrate, in yet another process, the cases the dry run found safe (as they were then)."""
+    from django.contrib.auth import get_user_model
+
+    from processes import migration
+
+    seen = {int(pk): version for pk, (safe, version) in json.loads(plans).items() if safe}
+    admin = get_user_model().objects.get(username="admin")
+    outcomes = migration.migrate_instances(list(seen), int(version_id), admin, expected_versions=seen)
+    return {"migrated": sorted(o.instance_id for o in outcomes if o.migrated)}
+
+
 def report() -> dict:
     from processes.models import HumanTask, Incident, ProcessInstance
 
     return {
         "cases": {f"{i.case_type}#{i.pk}": i.status for i in ProcessInstance.objects.order_by("pk")},
+        "versions": {
+            str(pk): version
+            for pk, version in ProcessInstance.objects.values_list("pk", "process_version__version")
+        },
         "open_tasks": HumanTask.objects.filter(state=HumanTask.State.OPEN).count(),
         "incidents": list(Incident.objects.values_list("message", flat=True)),
     }
@@ -355,6 +399,9 @@ def main(argv: list[str]) -> None:
         "archive": fire_timers,
         "claim": claim,
         "complete": complete,
+        "deploy_v2": deploy_v2,
+        "dry_run": dry_run,
+        "migrate": migrate,
         "report": report,
     }[command]
     with time_machine.travel(moment, tick=False):

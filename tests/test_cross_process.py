@@ -67,6 +67,13 @@ def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(s
     assert len(_run(shared_env, "start")["started"]) == 8
     assert _run(shared_env, "timers")["fired"] == 1  # the demo case escalates to 效能督办
     assert _step(shared_env, "supervise") == "efficiency_supervision:supervise:XNDB"
+    # 流程管理: registration_push v2 is deployed, its running v1 cases dry-run in one process and
+    # migrate in another; every later step of theirs runs on v2 in yet other processes.
+    v2 = str(_run(shared_env, "deploy_v2")["version"])
+    plans = _run(shared_env, "dry_run", v2)["plans"]
+    assert len(plans) == 2 and all(safe for safe, _ in plans.values()), plans
+    migrated = _run(shared_env, "migrate", v2, json.dumps(plans))["migrated"]
+    assert sorted(map(str, migrated)) == sorted(plans)
 
     done = []
     for _ in range(40):
@@ -98,5 +105,6 @@ def test_every_bundled_process_finishes_when_each_step_runs_in_another_process(s
 
     report = _run(shared_env, "report")
     assert report["incidents"] == [] and report["open_tasks"] == 0
+    assert {report["versions"][str(pk)] for pk in migrated} == {2}
     assert set(report["cases"].values()) == {"completed"}, report["cases"]
     assert {key.split("#")[0] for key in report["cases"]} == _bundled_process_ids()
