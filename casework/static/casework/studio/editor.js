@@ -163,7 +163,13 @@
       });
     }
 
+    /* Unchanged since it was opened or saved: the file exactly as stored (an imported file comes
+       back byte for byte); with unsaved edits: what the editor holds now. */
     function exportXml() {
+      if (!dirty) {
+        window.location.href = root.dataset.xmlUrl + "?download=1";
+        return;
+      }
       xml().then(function (text) {
         var blob = new Blob([text], { type: "application/xml" });
         var a = document.createElement("a");
