@@ -194,6 +194,8 @@ def generate(*, total: int, open_tasks: int) -> dict:
                         "due_provisional": False,
                         "escalation_level": 0,
                         "form_data": "{}",
+                        "form_key": "",
+                        "escalation_department": "",
                     }
                     tasks.append(tuple(task[f] for f in task_fields))
                     task_id += 1
