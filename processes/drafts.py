@@ -143,7 +143,9 @@ def deploy(
     if xml is not None:
         revision = save(draft_id=draft_id, xml=xml, revision=revision, actor=actor).revision
     with transaction.atomic():
-        draft = ProcessDraft.objects.select_for_update().select_related("definition").get(pk=draft_id)
+        draft = (
+            ProcessDraft.objects.select_for_update(of=("self",)).select_related("definition").get(pk=draft_id)
+        )
         if draft.deployed_version_id is not None:
             raise DraftRejected("该草稿已部署")
         if draft.revision != revision:
