@@ -7,8 +7,10 @@ only deploying requires it to pass ``validate_bpmn``.  Every change writes an au
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from .audit import record
+from .bpmn_diff import BpmnDiffError, diff_bpmn
 from .bpmn_validation import NSMAP, Problem, validate_bpmn
 from .deploy import DeployResult, deploy_bpmn
 from .errors import DeployRejected, EngineError
@@ -42,6 +44,11 @@ def _process_of(xml: str) -> tuple[str, str]:
     if not executable:
         return "", ""
     return executable[0].get("id") or "", executable[0].get("name") or ""
+
+
+def process_key(xml: str) -> str:
+    """The id of the file's (executable) process, "" if none can be read."""
+    return _process_of(xml)[0]
 
 
 def _checked_text(xml: str | bytes) -> str:
@@ -87,7 +94,7 @@ def import_file(*, xml: str | bytes, source_name: str, actor) -> ProcessDraft:
     draft = ProcessDraft.objects.create(
         definition=definition,
         base_version=definition.active_version if definition else None,
-        title=name or key or source_name or "导入的流程图",
+        title=name or source_name or key or "导入的流程图",
         bpmn_xml=text,
         created_by=actor,
         updated_by=actor,
@@ -108,8 +115,8 @@ def save(*, draft_id: int, xml: str | bytes, revision: int, actor) -> ProcessDra
                 draft.updated_by.get_full_name() or draft.updated_by.username if draft.updated_by else "他人"
             )
             raise DraftConflict(
-                f"草稿已被{who}于 {draft.updated_at:%Y-%m-%d %H:%M} 保存（第 {draft.revision} 次修订），"
-                "请重新打开后再编辑",
+                f"草稿已被{who}于 {timezone.localtime(draft.updated_at):%Y-%m-%d %H:%M} 保存（第 {draft.revision} 次修订），"
+                "请先“导出 BPMN”留存您的修改，再重新打开草稿",
                 details={"revision": draft.revision},
             )
         if text != draft.bpmn_xml:
@@ -161,15 +168,44 @@ def deploy(
                     )
                 ]
             )
+        _refuse_unchanged(draft)
         result = deploy_bpmn(
             xml=draft.bpmn_xml, source_name=f"studio-draft-{draft.pk}", actor=actor, comment=comment.strip()
         )
-        if not result.created and result.version.is_active and result.version.bpmn_xml == draft.bpmn_xml:
-            raise DraftRejected(f"流程图与当前版本 v{result.version.version} 完全相同，未产生新版本")
         draft.deployed_version = result.version
         draft.definition = result.version.definition
         draft.save(update_fields=["deployed_version", "definition", "updated_at"])
     return result
+
+
+def _unchanged_from(version: ProcessVersion, xml: str) -> bool:
+    """Nothing added, removed, changed or moved (the editor rewrites the text, so compare elements)."""
+    try:
+        diff = diff_bpmn(version.bpmn_xml, xml)
+    except BpmnDiffError:
+        return False
+    return not (diff.has_semantic_changes or diff.layout_only)
+
+
+def _refuse_unchanged(draft: ProcessDraft) -> None:
+    active = draft.definition.active_version if draft.definition else None
+    if active is not None and _unchanged_from(active, draft.bpmn_xml):
+        raise DraftRejected(f"流程图与当前版本 v{active.version} 相同，没有任何修改，未部署")
+    base = draft.base_version
+    if base is not None and base != active and _unchanged_from(base, draft.bpmn_xml):
+        raise DraftRejected(
+            f"草稿与其所基于的 v{base.version} 相同，没有任何修改，未部署。"
+            f"如需让新案件回到 v{base.version}，请在版本页使用“启用此版本”"
+        )
+
+
+def stale_base(draft: ProcessDraft) -> ProcessVersion | None:
+    """The active version, when the draft was opened from another one (deploying it replaces the
+    active version's changes with the draft's)."""
+    active = draft.definition.active_version if draft.definition else None
+    if draft.base_version is None or active is None or active.pk == draft.base_version_id:
+        return None
+    return active
 
 
 def discard(*, draft_id: int, actor) -> None:

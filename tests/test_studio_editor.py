@@ -79,7 +79,7 @@ def test_save_bumps_the_revision_and_a_stale_editor_is_refused(admin_client, use
     assert saved.status_code == 200 and saved.json()["revision"] == 2
     stale = post_json(admin_client, url, {"xml": PUSH_XML, "revision": 1})
     assert stale.status_code == 409 and stale.json()["code"] == "draft_conflict"
-    assert "请重新打开" in stale.json()["message"]
+    assert "导出 BPMN" in stale.json()["message"] and "重新打开" in stale.json()["message"]
     draft.refresh_from_db()
     assert draft.bpmn_xml == changed and draft.revision == 2
     assert AuditEvent.objects.filter(action="draft_saved").count() == 1
@@ -138,9 +138,28 @@ def test_deploy_needs_a_comment_keeps_the_edits_when_refused_and_makes_a_new_ver
 
 def test_deploying_the_active_diagram_unchanged_makes_no_version(users):
     draft = drafts.open_version(version_id=active().pk, actor=users["admin"])
-    with pytest.raises(drafts.DraftRejected, match="完全相同"):
+    with pytest.raises(drafts.DraftRejected, match="与当前版本 v1 相同，没有任何修改"):
         drafts.deploy(draft_id=draft.pk, revision=1, comment="无修改", actor=users["admin"])
+    # the editor writes the file its own way: the same elements in another layout of the text count as unchanged
+    rewritten = PUSH_XML.replace("\n", "\r\n").replace("  <bpmn:message", "<bpmn:message")
+    with pytest.raises(drafts.DraftRejected, match="没有任何修改"):
+        drafts.deploy(draft_id=draft.pk, revision=1, xml=rewritten, comment="无修改", actor=users["admin"])
     assert ProcessVersion.objects.filter(definition__key="registration_push").count() == 1
+
+
+def test_a_draft_of_an_older_version_warns_and_an_unchanged_one_is_refused(admin_client, users):
+    v1 = active()
+    changed = PUSH_XML.replace('workdays(clock("push.claim"))', 'workdays(clock("push.confirm"))')
+    first = drafts.open_version(version_id=v1.pk, actor=users["admin"])
+    drafts.deploy(draft_id=first.pk, revision=1, xml=changed, comment="认领时限 3 日", actor=users["admin"])
+    assert active().version == 2
+
+    old = drafts.open_version(version_id=v1.pk, actor=users["admin"])
+    page = admin_client.get(reverse("workbench:studio-draft", args=[old.pk])).content.decode()
+    assert "本草稿基于 v1，当前启用的是 v2" in page
+    with pytest.raises(drafts.DraftRejected, match="与其所基于的 v1 相同.*启用此版本"):
+        drafts.deploy(draft_id=old.pk, revision=1, comment="回到 v1", actor=users["admin"])
+    assert active().version == 2
 
 
 def test_a_draft_may_not_turn_into_another_process(users):

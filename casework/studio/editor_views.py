@@ -148,6 +148,7 @@ class DraftEditorView(ProcessAdminRequired, View):
                 "draft": draft,
                 "catalogue": catalogue.for_editor(case_type, timezone.localdate()),
                 "deployed": draft.deployed_version,
+                "active_instead": drafts.stale_base(draft),
             },
         )
 
@@ -159,7 +160,8 @@ class DraftXmlView(ProcessAdminRequired, View):
         draft = _draft(draft_id)
         response = HttpResponse(draft.bpmn_xml.encode("utf-8"), content_type="application/xml; charset=utf-8")
         if request.GET.get("download"):
-            name = (draft.definition.key if draft.definition else "draft") + f"-draft{draft.pk}.bpmn"
+            key = draft.definition.key if draft.definition else drafts.process_key(draft.bpmn_xml)
+            name = f"{key or 'draft'}-draft{draft.pk}.bpmn"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 

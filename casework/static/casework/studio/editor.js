@@ -56,14 +56,14 @@
       problemsBox.textContent = "";
     }
 
-    function showProblems(problems, title) {
+    function showProblems(problems, title, kind) {
       clearProblems();
       var registry = modeler.get("elementRegistry"), canvas = modeler.get("canvas"), overlays = modeler.get("overlays");
       var heading = document.createElement("h2");
       heading.textContent = title;
       problemsBox.appendChild(heading);
       if (!problems.length) { problemsBox.className = "xt-studio-problems xt-studio-problems--ok"; return; }
-      problemsBox.className = "xt-studio-problems xt-studio-problems--bad";
+      problemsBox.className = "xt-studio-problems xt-studio-problems--" + (kind || "bad");
       var list = document.createElement("ol");
       var counts = {};
       problems.forEach(function (p) {
@@ -71,9 +71,22 @@
         var li = document.createElement("li");
         li.dataset.elementId = p.element_id || "";
         var where = document.createElement("b");
-        where.textContent = element ? (element.businessObject.name || p.element_id) : (p.element_id || "整个流程图");
+        var elsewhere = element ? null : diagramOf(p.element_id);
+        where.textContent = element ? (element.businessObject.name || p.element_id) :
+          elsewhere ? (elsewhere.name || p.element_id) : (p.element_id || "整个流程图");
         li.appendChild(where);
         li.appendChild(document.createTextNode("：" + p.reason));
+        if (elsewhere) {
+          var hint = document.createElement("span");
+          hint.className = "xt-muted";
+          hint.textContent = "（在“" + elsewhere.diagram + "”图中，点击切换）";
+          li.appendChild(hint);
+          li.className = "xt-studio-problem--linked";
+          li.tabIndex = 0;
+          li.addEventListener("click", function () {
+            openDiagram(elsewhere.index).then(function () { showProblems(problems, title, kind); });
+          });
+        }
         if (element) {
           li.className = "xt-studio-problem--linked";
           li.tabIndex = 0;
@@ -89,12 +102,24 @@
             badge.dataset.problemFor = p.element_id;
             badge.title = p.reason;
             badge.textContent = "!";
-            overlays.add(p.element_id, "xt-problem", { position: { top: -10, right: 10 }, html: badge });
+            overlays.add(p.element_id, "xt-problem", { position: badgePosition(element), html: badge });
           }
         }
         list.appendChild(li);
       });
       problemsBox.appendChild(list);
+    }
+
+    function importNote(message) {
+      var m = /^unsupported document encoding <([^>]+)>/.exec(message);
+      if (m) return "文件声明的编码 " + m[1] + " 不受支持，已按 UTF-8 读取（内容为英文字符时不受影响）";
+      m = /^unparsable content <([^>]+)> detected/.exec(message);
+      if (m) return "无法识别的内容 <" + m[1] + ">，编辑器未显示它（导出原文件时保留）";
+      m = /^unknown type <([^>]+)>/.exec(message);
+      if (m) return "未知的元素类型 " + m[1] + "，编辑器未显示它";
+      if (/^multiple DI elements defined for/.test(message)) return "同一元素有多个图形定义，只显示第一个";
+      if (/^no bpmnElement referenced in/.test(message)) return "有图形未关联任何流程元素，已忽略";
+      return "流程图导入提示（bpmn-js）：" + message;
     }
 
     /* bpmn-js drops a reference it cannot resolve when it saves; SpiffWorkflow reads some of them as
@@ -114,13 +139,92 @@
       });
     }
 
+    function badgePosition(element) {
+      if (!element.waypoints) return { top: -10, right: 10 };
+      var xs = element.waypoints.map(function (w) { return w.x; });
+      var ys = element.waypoints.map(function (w) { return w.y; });
+      var a = element.waypoints[Math.floor((element.waypoints.length - 1) / 2)];
+      var b = element.waypoints[Math.floor(element.waypoints.length / 2)];
+      return { left: (a.x + b.x) / 2 - Math.min.apply(null, xs) - 10, top: (a.y + b.y) / 2 - Math.min.apply(null, ys) - 10 };
+    }
+
+    /* A file may hold several diagrams (BPMN DI planes): a selector switches between them. */
+    var diagrams = [];
+    function diagramOf(id) {
+      if (!id) return null;
+      for (var i = 0; i < diagrams.length; i += 1) {
+        var found = diagrams[i].ids[id];
+        if (found !== undefined) return { index: i, diagram: diagrams[i].name, name: found };
+      }
+      return null;
+    }
+    function openDiagram(index) {
+      var d = diagrams[index];
+      return modeler.open(d.id).then(function () { fit(); select.value = String(index); });
+    }
+    var select = document.createElement("select");
+    select.setAttribute("data-testid", "studio-diagram");
+    select.setAttribute("aria-label", "选择流程图");
+    select.addEventListener("change", function () { openDiagram(parseInt(select.value, 10)); });
+    function listDiagrams() {
+      var defs = modeler.getDefinitions();
+      diagrams = (defs.diagrams || []).map(function (diagram, index) {
+        var ids = {};
+        (diagram.plane.planeElement || []).forEach(function (di) {
+          if (di.bpmnElement) ids[di.bpmnElement.id] = di.bpmnElement.name || "";
+        });
+        var element = diagram.plane.bpmnElement;
+        var name = diagram.name || (element && element.name) || "图 " + (index + 1);
+        return { id: diagram.id, name: name, ids: ids };
+      });
+      if (diagrams.length < 2) return;
+      select.textContent = "";
+      diagrams.forEach(function (d, i) {
+        var option = document.createElement("option");
+        option.value = String(i);
+        option.textContent = d.name;
+        select.appendChild(option);
+      });
+      var bar = document.createElement("div");
+      bar.className = "xt-studio-diagrams";
+      var label = document.createElement("span");
+      label.textContent = "本文件有 " + diagrams.length + " 张流程图：";
+      bar.appendChild(label);
+      bar.appendChild(select);
+      root.querySelector(".xt-studio-body").before(bar);
+    }
+
+    /* Fit the diagram into the part of the canvas the palette leaves free. */
+    function fit() {
+      var canvas = modeler.get("canvas");
+      canvas.zoom("fit-viewport");
+      var palette = root.querySelector(".djs-palette");
+      var container = document.getElementById("studio-canvas");
+      var box = canvas.viewbox();
+      if (!palette || !box.inner.width) return;
+      var left = palette.offsetLeft + palette.offsetWidth + 12;
+      var width = container.clientWidth - left - 12, height = container.clientHeight - 24;
+      var scale = Math.min(width / box.inner.width, height / box.inner.height, 1);
+      if (scale <= 0) return;
+      canvas.viewbox({
+        x: box.inner.x - left / scale,
+        y: box.inner.y - 12 / scale,
+        width: container.clientWidth / scale,
+        height: container.clientHeight / scale
+      });
+    }
+
     function save() {
       if (readOnly) return Promise.resolve(false);
       setState("保存中…");
       return xml().then(function (text) {
         return post(root.dataset.saveUrl, { xml: text, revision: revision });
       }).then(function (data) {
-        if (!data._ok) { setState(data.message || "保存失败", "bad"); return false; }
+        if (!data._ok) {
+          setState(data.message || "保存失败", "bad");
+          if (data._status === 409) { dirty = true; }
+          return false;
+        }
         revision = data.revision;
         revisionEl.textContent = revision;
         dirty = false;
@@ -204,11 +308,12 @@
       setState("未保存", "warn");
       var selected = modeler.get("selection").get();
       if (!root.querySelector(".xt-studio-props").contains(document.activeElement)) {
-        panel.show(selected.length === 1 ? selected[0] : null);
+        panel.show(selected.length === 1 ? owner(selected[0]) : null);
       }
     });
+    function owner(element) { return element && element.type === "label" && element.labelTarget ? element.labelTarget : element; }
     modeler.on("selection.changed", function (event) {
-      panel.show(event.newSelection.length === 1 ? event.newSelection[0] : null);
+      panel.show(event.newSelection.length === 1 ? owner(event.newSelection[0]) : null);
     });
     window.addEventListener("beforeunload", function (event) {
       if (dirty) { event.preventDefault(); event.returnValue = ""; }
@@ -227,13 +332,14 @@
       })
       .then(function (text) { return modeler.importXML(text); })
       .then(function (result) {
-        modeler.get("canvas").zoom("fit-viewport");
+        listDiagrams();
+        fit();
         panel.show(null);
         var warnings = keepUnresolved((result && result.warnings) || []);
         if (warnings.length) {
           showProblems(warnings.map(function (w) {
-            return { element_id: w.element && w.element.id || "", reason: "流程图导入提示：" + w.message };
-          }), "导入时有 " + warnings.length + " 条提示（不影响显示）");
+            return { element_id: w.element && w.element.id || "", reason: importNote(w.message || "") };
+          }), "导入时有 " + warnings.length + " 条提示（不影响显示和编辑）", "info");
         }
         root.dataset.ready = "1";
         setState("已保存", "ok");
