@@ -105,6 +105,7 @@ PROPERTY_LABELS = {
     "candidate_role": "候选角色",
     "keep_assignee": "由认领人继续办理",
     "form_key": "表单",
+    "escalation_department": "超期督办部门",
     "escalation_target": "督办对象",
     "legal_clock": "法定时限",
 }
@@ -487,6 +488,9 @@ def _multi_instance(mi: Any) -> str:
 def _show(model: _Model, raw: str, ref: bool, key: str) -> str:
     if key == "type":
         return TYPE_LABELS.get(raw, raw)
+    if key == "property:form_key" and raw in model.names:
+        # A form is registered under the id of the task it was made for: name it by that task.
+        return f"{model.names[raw]}的表单"
     if not ref:
         return raw
     if key == "parent" and raw in model.elements and model.elements[raw].local == "process":

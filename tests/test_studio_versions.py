@@ -518,3 +518,76 @@ def test_lanes_and_messages():
         "督办消息",
         "反馈消息",
     )
+
+
+# --- QA: codes read as names, the activation history, source names ------------------------------
+
+
+def _with_properties(xml: str, *properties: str) -> str:
+    """claim_or_return with more spiffworkflow properties (as the studio's panel writes them)."""
+    anchor = '<spiffworkflow:property name="candidate_role" value="officer" />'
+    start = xml.index('<bpmn:userTask id="claim_or_return"')
+    at = xml.index(anchor, start) + len(anchor)
+    return xml[:at] + "".join(properties) + xml[at:]
+
+
+def test_form_key_and_escalation_department_have_labels_and_the_form_is_named_by_its_task():
+    new = _with_properties(
+        PUSH,
+        '<spiffworkflow:property name="form_key" value="confirm_department" />',
+        '<spiffworkflow:property name="escalation_department" value="510802-XN" />',
+    )
+    fields = _fields(_changed(diff_bpmn(PUSH, new), "claim_or_return"))
+    assert fields["property:form_key"] == ("表单", "", "人工确认审批部门的表单")
+    assert fields["property:escalation_department"] == ("超期督办部门", "", "510802-XN")
+    # A form key that names no element of the diagram stays as written.
+    other = _with_properties(PUSH, '<spiffworkflow:property name="form_key" value="first_opinion" />')
+    assert _fields(_changed(diff_bpmn(PUSH, other), "claim_or_return"))["property:form_key"][2] == (
+        "first_opinion"
+    )
+
+
+@pytest.mark.django_db
+def test_diff_page_names_departments_and_forms_not_codes(admin_client, users):
+    new = _with_properties(
+        PUSH,
+        '<spiffworkflow:property name="form_key" value="confirm_department" />',
+        '<spiffworkflow:property name="escalation_department" value="510802-XN" />',
+    ).replace(
+        '<spiffworkflow:property name="candidate_department" value="pool_department" />',
+        '<spiffworkflow:property name="candidate_department" value="&quot;WJW&quot;" />',
+    )
+    v2 = _deploy(new, "registration_push.bpmn", users["admin"])
+    page = admin_client.get(reverse("workbench:studio-diff", args=[v2.pk])).content.decode()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "超期督办部门：平台默认 → 利州区效能督查办公室（510802-XN）" in text
+    assert "表单：本环节的表单（默认） → 人工确认审批部门的表单" in text
+    assert "候选部门：pool_department → 广元市卫生健康委员会" in text
+    assert "escalation_department" not in text and "confirm_department" not in text
+    assert "&quot;WJW&quot;" not in page and "扩展属性" not in text
+
+
+@pytest.mark.django_db
+def test_versions_page_shows_who_activated_which_version_when_and_why(admin_client, users, push_v2):
+    v1 = ProcessVersion.objects.get(definition__key="registration_push", version=1)
+    url = reverse("workbench:studio-process", args=["registration_push"])
+    admin_client.post(url, {"version": v1.pk, "reason": "v2 的认领时限有误，先回退"})
+    page = admin_client.get(url).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert 'data-testid="activation-history"' in page and "版本启用记录" in page
+    assert re.search(
+        r"v1 于 \d{4}-\d\d-\d\d \d\d:\d\d 由 系统管理员 重新启用：v2 的认领时限有误，先回退", text
+    )
+    rows = re.findall(r'data-testid="activation" data-action="(\w+)" data-version="(\d+)"', page)
+    # newest first, and only this process's rows (every bundled process was deployed as v1)
+    assert rows == [("process_activated", "1"), ("process_deployed", "2"), ("process_deployed", "1")]
+    assert "重新启用 v1 （此前为 v2）" in text and "部署并启用 v2" in text
+    assert "认领时限改用公示期" in text  # the deploy's comment
+
+
+@pytest.mark.django_db
+def test_a_version_deployed_from_a_studio_draft_reads_as_the_draft(admin_client, users):
+    _deploy(PUSH.replace('name="认领超期"', 'name="认领逾期"'), "studio-draft-7", users["admin"])
+    page = admin_client.get(reverse("workbench:studio-process", args=["registration_push"])).content.decode()
+    cells = re.findall(r'data-testid="source-name">([^<]*)<', page)
+    assert cells == ["流程设计草稿 #7", "registration_push.bpmn"]

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from casework.clocks.models import LegalClock
-from processes.models import ProcessDefinition, ProcessInstance, ProcessVersion
+from processes.models import AuditEvent, ProcessDefinition, ProcessInstance, ProcessVersion
 
 #: A case still on its way: it keeps the version it started on until it ends or is migrated.
 OPEN_STATUSES = (
@@ -67,3 +67,16 @@ def clock_titles(keys: set[str]) -> dict[str, str]:
     ):
         titles.setdefault(key, title)
     return titles
+
+
+#: The audit rows that make a version the one new cases start on.
+ACTIVATIONS = ("process_deployed", "process_activated")
+
+
+def activation_history(definition: ProcessDefinition, limit: int = 20) -> list[AuditEvent]:
+    """版本启用记录: the latest deploys and (re-)activations of the process, newest first."""
+    return list(
+        AuditEvent.objects.filter(action__in=ACTIVATIONS, payload__key=definition.key)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )

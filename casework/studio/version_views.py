@@ -40,14 +40,28 @@ class ProcessVersionsView(ProcessAdminRequired, View):
         viewing = next((v for v in versions if str(v.pk) == wanted), None)
         if viewing is None:
             viewing = next((v for v in versions if v.is_active), versions[0] if versions else None)
+        history = selectors.activation_history(definition)
+        active = next((v for v in versions if v.is_active), None)
         return render(
             request,
             "studio/process_versions.html",
             {
+                "history": history,
+                # how the current version came to be current, when it was re-activated (回退)
+                "reactivated": next(
+                    (
+                        e
+                        for e in history[:1]
+                        if e.action == "process_activated"
+                        and active is not None
+                        and e.payload.get("version") == active.version
+                    ),
+                    None,
+                ),
                 "title": f"{definition.name} · 版本",
                 "definition": definition,
                 "versions": versions,
-                "active": next((v for v in versions if v.is_active), None),
+                "active": active,
                 "viewing": viewing,
                 "oldest_version": min((v.version for v in versions), default=0),
                 "running_total": sum(getattr(v, "running_cases", 0) for v in versions),
@@ -173,7 +187,26 @@ def _field_in_words(f: FieldChange) -> FieldChange:
         )
     if f.key == "property:candidate_department":
         return FieldChange(f.key, f.label, _department(f.old), _department(f.new), f.old_raw, f.new_raw)
+    if f.key == "property:escalation_department":
+        return FieldChange(
+            f.key, f.label, _escalation_office(f.old_raw), _escalation_office(f.new_raw), f.old_raw, f.new_raw
+        )
+    if f.key == "property:form_key":
+        # No form_key: the task is completed with the form registered under its own id.
+        return FieldChange(f.key, f.label, f.old or _OWN_FORM, f.new or _OWN_FORM, f.old_raw, f.new_raw)
     return f
+
+
+_OWN_FORM = "本环节的表单（默认）"
+
+
+def _escalation_office(code: str) -> str:
+    """超期督办部门: 平台默认 when not set, else 利州区效能督查办公室（510802-XN）."""
+    code = code.strip().strip("\"'")
+    if not code:
+        return "平台默认"
+    name = names.department_name(code)
+    return f"{name}（{code}）" if name != code else code
 
 
 def _department(value: str) -> str:
