@@ -20,6 +20,12 @@ SHOTS = Path("/tmp/shots-migration")
 PHONE = {"width": 390, "height": 844}
 
 
+def _one_line(locator) -> None:
+    height = locator.evaluate("v => v.getBoundingClientRect().height")
+    line = locator.evaluate("v => parseFloat(getComputedStyle(v).lineHeight) || 24")
+    assert height < line * 1.5, (height, line)
+
+
 def _no_sideways_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
@@ -61,6 +67,8 @@ def test_the_admin_dry_runs_and_migrates_cases_on_a_desktop_and_a_phone(
     )
     expect(report).to_contain_text("请先处理异常")
     expect(report).to_contain_text("退回后确认审批部门：3个工作日")
+    for case in (fine, broken):  # 结论 on one line, not a character per line
+        _one_line(report.locator(f"tr[data-instance-id='{case.pk}'] [data-testid=verdict]"))
     page.screenshot(path=str(SHOTS / "migrate_report_1366.png"), full_page=True)
 
     page.set_viewport_size(PHONE)
@@ -83,3 +91,60 @@ def test_the_admin_dry_runs_and_migrates_cases_on_a_desktop_and_a_phone(
     _no_sideways_scroll(page)
     page.screenshot(path=str(SHOTS / "migrate_cases_390.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 900})
+
+
+def test_on_a_phone_one_case_is_ticked_by_its_own_checkbox_and_dry_run_alone(
+    launch_chromium, live_server, frozen_clock, users
+):
+    from playwright.sync_api import expect
+
+    SHOTS.mkdir(exist_ok=True)
+    first = ProcessInstance.objects.get(pk=push(event_id="C1")[0].instance.pk)
+    second = ProcessInstance.objects.get(pk=push(event_id="C2")[0].instance.pk)
+    v1 = first.process_version
+    # v2: the claim clock changes and 认领或退回 goes to 审核人员 (a long report: timers and a role change)
+    xml = confirm_clock()
+    start = xml.index('<bpmn:userTask id="claim_or_return"')
+    role = xml.index('value="officer"', start)
+    deploy(xml[:role] + 'value="reviewer"' + xml[role + len('value="officer"') :], "认领改由审核人员办理")
+    url = reverse("workbench:studio-migrate", args=[v1.pk])
+
+    browser = launch_chromium()
+    page = _logged_in(browser, live_server, "admin", url)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}{url}")
+    box = page.locator(f"[data-testid=case-table] tr[data-instance-id='{second.pk}'] input[name=case]")
+    # The tap lands on the checkbox, not on the 业务编号 cell next to it; its label is a real target.
+    assert box.evaluate(
+        "b => { const r = b.getBoundingClientRect();"
+        " return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === b; }"
+    )
+    target = box.locator("xpath=ancestor::label[1]").bounding_box()
+    assert target and target["height"] >= 32 and target["width"] >= 32
+    page.click(f"[data-testid=case-table] tr[data-instance-id='{second.pk}'] input[name=case]")
+    expect(box).to_be_checked()
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "migrate_pick_one_390.png"), full_page=True)
+    page.locator("[data-testid=dry-run]").click()
+    report = page.locator("[data-testid=migrate-report]")
+    expect(report).to_contain_text("1 件中 1 件可迁移")
+    expect(report.locator("tbody tr")).to_have_count(1)
+    expect(report.locator(f"tr[data-instance-id='{second.pk}']")).to_be_visible()
+    expect(report.locator("[data-testid=candidate-change]").first).to_contain_text("经办人员 → ")
+    expect(report.locator("[data-testid=candidate-change]").first).to_contain_text("审核人员")
+    assert report.locator(f"tr[data-instance-id='{first.pk}']").count() == 0
+    # In the report too each case's checkbox takes its own tap: untick and tick it again.
+    run_box = report.locator(f"tr[data-instance-id='{second.pk}'] input[name=case]")
+    page.click(f"[data-testid=migrate-report] tr[data-instance-id='{second.pk}'] input[name=case]")
+    expect(run_box).not_to_be_checked()
+    page.click(f"[data-testid=migrate-report] tr[data-instance-id='{second.pk}'] input[name=case]")
+    expect(run_box).to_be_checked()
+    # The button keeps the version labels as written (v1, not V1).
+    assert page.locator("[data-testid=migrate-run]").inner_text().strip() == "执行迁移（v1 → v2）"
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "migrate_report_one_390.png"), full_page=True)
+
+    # At 1366 the 结论 column keeps 可迁移 on one line.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _one_line(report.locator(f"tr[data-instance-id='{second.pk}'] [data-testid=verdict]"))
+    page.screenshot(path=str(SHOTS / "migrate_report_one_1366.png"), full_page=True)

@@ -305,3 +305,29 @@ def started_case_with_event(event_id: str) -> ProcessInstance:
     with time_machine.travel(PUSHED_AT, tick=False):
         registration, _ = push(event_id=event_id)
     return ProcessInstance.objects.get(pk=registration.instance.pk)
+
+
+def test_the_report_says_when_an_open_task_goes_to_another_role(client, users, officer):
+    """A target version that gives 认领或退回 to 审核人员: the dry-run report and the outcome say so."""
+    sp = officer("510800-SP")
+    case = started_case()
+    claimed = open_task(instance=case, candidate_department="510800-SP")
+    engine.claim_task(task_id=claimed.pk, user=sp)
+    v1 = v1_of(case)
+    anchor = '<bpmn:userTask id="claim_or_return" name="认领或退回">'
+    start = XML.index(anchor)
+    role = XML.index('value="officer"', start)
+    v2 = deploy(
+        XML[:role] + 'value="reviewer"' + XML[role + len('value="officer"') :], "认领改由审核人员办理"
+    )
+    client.force_login(users["admin"])
+    with time_machine.travel(MIGRATED_AT, tick=False):
+        plan = dry_run(case, v2)
+        assert {(h.outcome, h.role, h.new_role) for h in plan.human_tasks} == {
+            ("reassigned", "officer", "reviewer")
+        }
+        report = client.post(migrate_url(v1), {"action": "dry_run", "target": v2.pk, "case": [case.pk]})
+    text = re.sub(r"<[^>]+>", "", report.content.decode())
+    assert report.status_code == 200 and "按目标版本改派，退回待认领" in text
+    assert "办理部门和角色：广元市食品药品监督管理局 · 经办人员 → 广元市食品药品监督管理局 · 审核人员" in text
+    assert "不再办理，由新角色重新认领" in text

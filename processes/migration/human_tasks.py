@@ -25,6 +25,7 @@ def _human_task_changes(
             "name": row.name,
             "row_id": row.pk,
             "department": row.candidate_department,
+            "role": row.candidate_role,
             "assignee": assignee,
             "due_before": row.due_at,
             "task_id": str(row.task_uuid),
@@ -43,6 +44,7 @@ def _human_task_changes(
                     outcome="kept",
                     new_name=row.name,
                     new_department=row.candidate_department,
+                    new_role=row.candidate_role,
                     due_after=due_after,
                     refresh_due=timers_moved,
                     **base,
@@ -62,6 +64,7 @@ def _human_task_changes(
                 outcome="reassigned" if moved else ("updated" if new_name != row.name else "kept"),
                 new_name=new_name,
                 new_department=department,
+                new_role=role,
                 due_after=due_after,
                 fields=fields,
                 refresh_due=timers_moved,
@@ -71,13 +74,14 @@ def _human_task_changes(
     for task in ready.values():
         if task.id in seen:
             continue
-        department, _role = candidate_for(wf, task)
+        department, role = candidate_for(wf, task)
         changes.append(
             HumanTaskChange(
                 outcome="new",
                 name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
                 new_name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
                 new_department=department,
+                new_role=role,
                 due_after=task_deadline(task)[0],
                 task_id=str(task.id),
             )

@@ -70,6 +70,8 @@ class HumanTaskChange:
     row_id: int | None = None
     department: str = ""
     new_department: str = ""
+    role: str = ""
+    new_role: str = ""
     assignee: str = ""
     due_before: datetime | None = None
     due_after: datetime | None = None
