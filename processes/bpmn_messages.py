@@ -322,3 +322,77 @@ def _by_id(root: Any, element_id: str) -> Any:
         "//*[@id=$ref]", ref=element_id
     )
     return found[0] if found else None
+
+
+# ---------------------------------------------------------------------------
+# Run-time errors of a case (incidents): SpiffWorkflow's WorkflowTaskException and what it wraps
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _inner_error(exc: BaseException) -> BaseException | None:
+    inner = getattr(exc, "exception", None)
+    if isinstance(inner, BaseException):
+        return inner
+    return exc.__cause__ or exc.__context__
+
+
+def _error_text(error: BaseException, suggestion: str | None) -> str:  # noqa: C901 - one branch per type
+    """What went wrong, in Chinese, for one Python error raised by an expression or script."""
+    text = str(error.args[0]) if error.args else ""
+    hint = f"（是否应为“{suggestion}”？）" if suggestion else ""
+    if isinstance(error, NameError):
+        match = re.search(r"name '([^']+)' is not defined", text)
+        name = match.group(1) if match else text
+        return f"案件数据中没有“{name}”{hint}"
+    if isinstance(error, KeyError):
+        return f"数据中没有键“{text}”{hint}"
+    if isinstance(error, ZeroDivisionError):
+        return "除数为零"
+    if isinstance(error, IndexError):
+        return "列表下标超出范围（列表中没有这么多项）"
+    if isinstance(error, SyntaxError):
+        from .sandbox.checker import syntax_message
+
+        where = f"（第 {error.lineno} 行）" if error.lineno else ""
+        return f"语法错误{where}：{syntax_message(error)}"
+    if _CJK.search(text):  # our sandbox and domain errors are Chinese already
+        return text
+    if isinstance(error, TypeError):
+        return f"数据类型不匹配（例如文字与数字相加、对空值计算），Python 报告：{text}"
+    if isinstance(error, AttributeError):
+        match = re.search(r"has no attribute '([^']+)'", text)
+        return f"数据没有属性“{match.group(1)}”" if match else f"数据没有这个属性，Python 报告：{text}"
+    if isinstance(error, ValueError):
+        return f"数值无效，Python 报告：{text}"
+    if isinstance(error, OverflowError):
+        return "数值过大"
+    if isinstance(error, RecursionError | MemoryError):
+        return "计算过于复杂（嵌套过深或数据过大）"
+    return f"{type(error).__name__}：{text}" if text else type(error).__name__
+
+
+def incident_message(exc: BaseException) -> str:
+    """The Chinese message of a failed step, for the incident table, the case timeline and the
+    retry answer.  The English original stays in the incident's traceback for engineers."""
+    original = str(exc.args[0]) if getattr(exc, "args", None) and exc.args else str(exc)
+    full = str(exc)
+    suggestion_match = re.search(r"Did you mean '([^']+)'\?", full)
+    suggestion = suggestion_match.group(1) if suggestion_match else None
+    inner = _inner_error(exc)
+    expression = re.match(r"Error evaluating expression '(.*)'$", original, flags=re.S)
+    if type(exc).__name__ == "WorkflowTaskException" or expression:
+        cause = inner if inner is not None else exc
+        reason = _error_text(cause, suggestion) if inner is not None else _untranslated(original)
+        if expression:
+            return f"计算表达式“{expression.group(1)}”出错：{reason}"
+        line, error_line = getattr(exc, "line_number", None), getattr(exc, "error_line", None)
+        where = f"（第 {line} 行：{error_line.strip()}）" if line and error_line else ""
+        return f"执行脚本出错{where}：{reason}"
+    if _CJK.search(full):
+        return full
+    return f"流程执行出错：{_error_text(exc, suggestion)}"
+
+
+def _untranslated(message: str) -> str:
+    return message if _CJK.search(message) else f"引擎报告：{message}"

@@ -69,7 +69,7 @@ _REFERENCES = {
 
 
 # an ISO 8601 date, duration or cycle written as it is (SpiffWorkflow evaluates timers as expressions)
-_ISO_TIME = re.compile(r"R\d*/\S+|P(?:\d|T\d)\S*|\d{4}-\d{2}-\d{2}(?:T\S*)?")
+ISO_TIME = re.compile(r"R\d*/\S+|P(?:\d|T\d)\S*|\d{4}-\d{2}-\d{2}(?:T\S*)?")
 
 
 def _local(element: Any) -> str:
@@ -203,7 +203,7 @@ def _event_problems(
             )
         for timer in _bpmn(definition, "./bpmn:timeDate|./bpmn:timeDuration|./bpmn:timeCycle"):
             text = (timer.text or "").strip()
-            if _ISO_TIME.fullmatch(text):
+            if ISO_TIME.fullmatch(text):
                 problems.append(
                     Problem(node_id, f"定时事件“{label}”的时间“{text}”是未加引号的 ISO 8601 写法，引擎会把它当作表达式计算；"
                             f"请写成带引号的字符串 \"{text}\"，或使用 workdays()、clock() 等函数")
@@ -268,8 +268,17 @@ def _data_stores(root: Any) -> list[Problem]:
         references = root.xpath(
             "//bpmn:dataStoreReference[@dataStoreRef=$ref]", namespaces=NSMAP, ref=store_id
         )
-        reason = f"数据存储“{label_of(store)}”在引擎中没有实现，本平台不支持数据存储"
-        problems.extend(Problem(ref.get("id") or store_id, reason) for ref in references)
-        if not references:
-            problems.append(Problem(store_id, reason))
+        name = label_of(store)
+        reason = f"数据存储“{name}”在引擎中没有实现，本平台不支持数据存储"
+        if len(references) > 1:
+            reason += f"（文件中有 {len(references)} 处引用它）"
+        # the reason once, on the first reference; the others point to it
+        problems.append(Problem(references[0].get("id") or store_id if references else store_id, reason))
+        problems.extend(
+            Problem(
+                ref.get("id") or store_id,
+                f"数据存储“{name}”的第 {n} 处引用（共 {len(references)} 处）：同样不支持，见第 1 处的说明",
+            )
+            for n, ref in enumerate(references[1:], start=2)
+        )
     return problems

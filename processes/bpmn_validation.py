@@ -35,9 +35,9 @@ from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import hooks
-from .bpmn_messages import schema_problems, spiff_problem
+from .bpmn_messages import label_of, pin, schema_problems, spiff_problem
 from .bpmn_problems import BPMN_NS, NSMAP, Problem
-from .bpmn_support import unsupported
+from .bpmn_support import ISO_TIME, SPIFF_NS, unsupported
 from .bpmn_xml import check_structure, choose_process, parse_xml
 from .deadlines import clock_reference_problems
 from .sandbox import DEFAULT_FUNCTION_NAMES, check_expression, check_script
@@ -139,6 +139,9 @@ def validate_bpmn(
     process, scope = choose_process(root, problems)  # marks the entry (and called) processes executable
     problems.extend(unsupported(root, scope))
     if problems or process is None:
+        # SpiffWorkflow cannot parse the file: check what it would evaluate from the XML, so one
+        # pass names every problem (a broken condition as well as a task with two exits).
+        problems.extend(_xml_expression_problems(root, scope or _all_processes(root), names))
         return None, _unique(problems)
 
     process_id = process.get("id") or ""
@@ -148,7 +151,8 @@ def validate_bpmn(
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except Exception as exc:  # ValidationException, and what the parser lets through unwrapped
-        return None, [spiff_problem(root, exc)]
+        scanned = _xml_expression_problems(root, scope, names)
+        return None, _unique([spiff_problem(root, exc), *scanned])
 
     flows = _FlowIndex(root)
     problems.extend(flows.ignored_conditions())
@@ -166,6 +170,117 @@ def validate_bpmn(
 
 def _unique(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
+
+
+# ---------------------------------------------------------------------------
+# Expressions and scripts read from the XML, for a file SpiffWorkflow cannot parse
+
+_XML_KINDS = {"userTask": "用户任务", "manualTask": "手工任务"}
+
+
+def _all_processes(root: Any) -> list[Any]:
+    return list(root.xpath("./bpmn:process", namespaces=NSMAP))
+
+
+def _xml_expression_problems(root: Any, processes: list[Any], functions: frozenset[str]) -> list[Problem]:
+    """The checks of ``_check_process_spec`` / ``_check_correlations`` on the XML text, with the
+    same wording: gateway conditions (and conditions SpiffWorkflow would ignore), timers, loop
+    and multi-instance expressions, conditional events, scripts, pre- and post-scripts, candidate
+    department expressions, message payloads, correlation retrieval expressions and ``clock()``
+    references.  Never raises: a check that fails unexpectedly is left out."""
+    problems: list[Problem] = []
+
+    def check(element: Any, what: str, source: Any, *, is_script: bool = False) -> None:
+        if not isinstance(source, str) or not source.strip():
+            return
+        try:
+            checker = check_script if is_script else check_expression
+            reason = checker(source, functions=functions)
+            clocks = clock_reference_problems(source)
+        except Exception:  # noqa: BLE001 - a best-effort report must never crash validation
+            return
+        element_id = pin(root, element) or (element.get("id") or "")
+        if reason is not None:
+            problems.append(Problem(element_id, f"{what}：{reason}"))
+        problems.extend(Problem(element_id, f"{what}：{p}") for p in clocks)
+
+    problems.extend(_FlowIndex(root).ignored_conditions())
+    for process in processes:
+        for node in process.iter():
+            if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{BPMN_NS}}}"):
+                continue
+            _xml_node_expressions(root, node, check)
+    for retrieval in root.xpath(
+        "./bpmn:correlationProperty/bpmn:correlationPropertyRetrievalExpression", namespaces=NSMAP
+    ):
+        prop = retrieval.getparent()
+        prop_id = prop.get("id") or ""
+        for path in retrieval.xpath("./bpmn:messagePath", namespaces=NSMAP):
+            reason = _safe_check(path.text, functions)
+            if reason is not None:
+                problems.append(
+                    Problem(pin(root, prop) or prop_id, f"关联属性“{prop_id}”的取值表达式：{reason}")
+                )
+    return problems
+
+
+def _safe_check(source: Any, functions: frozenset[str]) -> str | None:
+    if not isinstance(source, str) or not source.strip():
+        return None
+    try:
+        return check_expression(source, functions=functions)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _xml_node_expressions(root: Any, node: Any, check: Any) -> None:  # noqa: C901 - one branch per construct
+    local = node.tag[len(BPMN_NS) + 2 :]
+    label = label_of(node)
+    spiff = {"s": SPIFF_NS, **NSMAP}
+    if local == "sequenceFlow":
+        source = root.xpath("//bpmn:*[@id=$ref]", namespaces=NSMAP, ref=node.get("sourceRef") or "")
+        if source and source[0].tag in _CONDITIONAL_SOURCES:
+            flow_id = node.get("id") or ""
+            for condition in node.xpath("./bpmn:conditionExpression", namespaces=NSMAP):
+                check(node, f"网关“{label_of(source[0])}”的出口条件（顺序流 {flow_id}）", condition.text)
+        return
+    for prescript in node.xpath("./bpmn:extensionElements/s:preScript", namespaces=spiff):
+        check(node, f"“{label}”的前置脚本（preScript）", prescript.text, is_script=True)
+    for postscript in node.xpath("./bpmn:extensionElements/s:postScript", namespaces=spiff):
+        check(node, f"“{label}”的后置脚本（postScript）", postscript.text, is_script=True)
+    if local == "scriptTask":
+        for script in node.xpath("./bpmn:script", namespaces=NSMAP):
+            check(node, f"脚本任务“{label}”的脚本", script.text, is_script=True)
+    if local == "adHocSubProcess":
+        for condition in node.xpath("./bpmn:completionCondition", namespaces=NSMAP):
+            check(node, f"临时子流程“{label}”的完成条件", condition.text)
+    for loop in node.xpath("./bpmn:standardLoopCharacteristics/bpmn:loopCondition"
+                           "|./bpmn:multiInstanceLoopCharacteristics/bpmn:completionCondition",
+                           namespaces=NSMAP):  # fmt: skip
+        check(node, f"“{label}”的循环条件", loop.text)
+    for cardinality in node.xpath(
+        "./bpmn:multiInstanceLoopCharacteristics/bpmn:loopCardinality", namespaces=NSMAP
+    ):
+        check(node, f"“{label}”的多实例数量", cardinality.text)
+    for timer in node.xpath(
+        "./bpmn:timerEventDefinition/bpmn:timeDate|./bpmn:timerEventDefinition/bpmn:timeDuration"
+        "|./bpmn:timerEventDefinition/bpmn:timeCycle",
+        namespaces=NSMAP,
+    ):
+        if not ISO_TIME.fullmatch((timer.text or "").strip()):  # a bare ISO 8601 text is reported already
+            check(node, f"事件“{label}”的定时器表达式", timer.text)
+    for condition in node.xpath("./bpmn:conditionalEventDefinition/bpmn:condition", namespaces=NSMAP):
+        check(node, f"事件“{label}”的条件表达式", condition.text)
+    for payload in node.xpath(".//s:messagePayload", namespaces=spiff):
+        check(node, f"事件“{label}”的数据表达式", payload.text)
+    if local in _XML_KINDS or local == "task":
+        kind = _XML_KINDS.get(local, "任务")
+        for prop in node.xpath(
+            "./bpmn:extensionElements/s:properties/s:property[@name=$name]",
+            namespaces=spiff,
+            name=CANDIDATE_DEPARTMENT_PROPERTY,
+        ):
+            check(node, f"{kind}“{label}”的候选部门表达式", prop.get("value"))
 
 
 def _names_any(problem: Problem, ids: set[str]) -> bool:

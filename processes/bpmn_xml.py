@@ -68,7 +68,16 @@ def choose_process(root: Any, problems: list[Problem]) -> tuple[Any, list[Any]]:
                 )
             else:
                 reason = f'文件中有多个流程（{names}），请将其中一个标记为可执行（isExecutable="true"）'
-            problems.extend(Problem(shape_id(root, p), reason) for p in candidates)
+            # the reason once, on the first pool; each other pool gets a short pointer to it
+            first = label_of(candidates[0])
+            problems.append(Problem(shape_id(root, candidates[0]), reason))
+            problems.extend(
+                Problem(
+                    shape_id(root, p),
+                    f"流程“{label_of(p)}”：每个文件只能有一个可执行的入口流程（见流程“{first}”处的说明）",
+                )
+                for p in candidates[1:]
+            )
             return None, processes
         chosen = entries[0]
     if not chosen.get("id"):

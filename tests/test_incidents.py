@@ -25,8 +25,9 @@ def test_failing_script_at_start_leaves_a_case_with_an_incident(failing_process)
     incident = Incident.objects.get(instance=instance)
     assert incident.status == Incident.Status.OPEN
     assert incident.task_bpmn_id == "compute_ratio"
-    assert "division by zero" in incident.message
-    assert "ZeroDivisionError" in incident.traceback
+    assert "除数为零" in incident.message and "division by zero" not in incident.message
+    assert incident.message == "执行脚本出错：除数为零"
+    assert "division by zero" in incident.traceback and "ZeroDivisionError" in incident.traceback
     assert not HumanTask.objects.filter(instance=instance).exists()
     assert AuditEvent.objects.filter(instance=instance, action="incident_raised").exists()
 
@@ -136,3 +137,23 @@ def test_failure_after_the_first_save_of_a_new_case_keeps_it_with_its_initial_st
         AuditEvent.objects.filter(instance=instance).order_by("pk").values_list("action", flat=True)
     )
     assert actions == ["instance_started", "incident_raised"]
+
+
+def test_incident_for_a_missing_data_name_is_chinese_and_keeps_the_english_in_the_traceback(
+    failing_process, users
+):
+    """SpiffWorkflow says "NameError:name 'initial_divisor' is not defined. Did you mean 'other'?";
+    the incident table, timeline and retry answer show Chinese, the engineers keep the original."""
+    instance = engine.start_process(key="engine_failing_step", data={"initial_divisr": 2})
+    incident = Incident.objects.get(instance=instance)
+    assert "案件数据中没有“initial_divisor”" in incident.message
+    assert "是否应为“initial_divisr”" in incident.message
+    assert "is not defined" not in incident.message and "Did you mean" not in incident.message
+    assert "name 'initial_divisor' is not defined" in incident.traceback
+    event = AuditEvent.objects.get(instance=instance, action="incident_raised")
+    assert "案件数据中没有“initial_divisor”" in event.payload["message"]
+
+    engine.retry_incident(incident_id=incident.pk, actor=users["admin"])  # fails again
+    incident.refresh_from_db()
+    assert incident.retries == 1
+    assert "案件数据中没有“initial_divisor”" in incident.message and "is not defined" not in incident.message

@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from .. import deadlines, hooks, operation
 from ..audit import record
+from ..bpmn_messages import incident_message
 from ..errors import (
     ConcurrentModification,
     InstanceNotActive,
@@ -375,11 +376,13 @@ def record_incident(
 ) -> Incident:
     spec = getattr(exc, "task_spec", None)
     bpmn_id = getattr(spec, "bpmn_id", "") or ""
-    message = str(exc) or exc.__class__.__name__
+    original = str(exc) or exc.__class__.__name__
     inner = exc.__cause__ or exc.__context__  # SpiffWorkflow wraps the real error
-    if inner is not None and str(inner) and str(inner) not in message:
-        message = f"{message}：{inner}"
-    tb = "".join(traceback.format_exception(exc))
+    if inner is not None and str(inner) and str(inner) not in original:
+        original = f"{original}：{inner}"
+    message = incident_message(exc)  # Chinese, for the incident table, timeline and retry answer
+    # the engine's English original stays with the traceback, for engineers
+    tb = f"{original}\n\n" + "".join(traceback.format_exception(exc))
     if incident is None:
         incident = Incident.objects.create(
             instance=instance,

@@ -7,6 +7,7 @@ the environment runs the same check (cached) before every evaluation.
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections.abc import Iterable
 from functools import lru_cache
@@ -314,9 +315,75 @@ def compiled_script(source: str, functions: frozenset[str]) -> ast.Module:
     return tree
 
 
+_BRACKETS = {"(": "圆括号", "[": "方括号", "{": "花括号", ")": "圆括号", "]": "方括号", "}": "花括号"}
+_FULL_WIDTH = {"，": ",", "（": "(", "）": ")", "“": '"', "”": '"', "‘": "'", "’": "'", "：": ":", "；": ";",
+               "＝": "=", "＞": ">", "＜": "<", "！": "!", "【": "[", "】": "]", "。": "."}  # fmt: skip
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _bracket(char: str) -> str:
+    return f"{_BRACKETS.get(char, '括号')}“{char}”"
+
+
+def _invalid_character(char: str, code: str) -> str:
+    if char in _FULL_WIDTH:
+        return f"含有全角标点“{char}”（{code}），请改用半角“{_FULL_WIDTH[char]}”"
+    return f"含有不能使用的字符“{char}”（{code}）"
+
+
+# Python's SyntaxError messages (3.11), most specific first; {0}… are the pattern's groups.
+_SYNTAX_MESSAGES: list[tuple[str, object]] = [
+    (r"'(.)' was never closed", lambda c: f"{_bracket(c)}未闭合（缺少对应的右括号）"),
+    (r"unmatched '(.)'", lambda c: f"多了一个右{_bracket(c)}（没有与之对应的左括号）"),
+    (r"closing parenthesis '(.)' does not match opening parenthesis '(.)'(?: on line \d+)?",
+     lambda c, o: f"右{_bracket(c)}与左{_bracket(o)}不匹配"),
+    (r"unterminated string literal.*", lambda: "字符串缺少结束引号"),
+    (r"unterminated triple-quoted string literal.*", lambda: "三引号字符串没有结束"),
+    (r"EOL while scanning string literal", lambda: "字符串缺少结束引号"),
+    (r"unexpected indent", lambda: "缩进不正确（此行不应缩进）"),
+    (r"unindent does not match any outer indentation level", lambda: "缩进不一致（与前面各行的缩进对不齐）"),
+    (r"expected an indented block.*", lambda: "缺少缩进的语句块（if / for 之后的语句须缩进）"),
+    (r"invalid character '(.)' \((U\+[0-9A-F]+)\)", _invalid_character),
+    (r"invalid non-printable character (U\+[0-9A-F]+)", lambda code: f"含有不可见字符（{code}），请删除"),
+    (r"expected ':'", lambda: "缺少冒号“:”"),
+    (r"expected 'else' after 'if' expression", lambda: "条件表达式 x if 条件 缺少 else 部分"),
+    (r"invalid decimal literal", lambda: "数字写法无效（数字后不能直接跟文字）"),
+    (r"leading zeros in decimal integer literals are not permitted.*", lambda: "整数不能以 0 开头"),
+    (r"unexpected EOF while parsing", lambda: "表达式不完整"),
+    (r"unexpected character after line continuation character", lambda: "续行符“\\”后不能再有字符"),
+    (r"cannot assign to .*|expression cannot contain assignment.*",
+     lambda: "此处不能赋值（比较是否相等请用“==”）"),
+    (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?",
+     lambda: "此处不能用“=”（比较是否相等请用“==”）"),
+    (r"invalid syntax\. Perhaps you forgot a comma\?", lambda: "写法无效（是否漏了逗号？）"),
+    (r"positional argument follows keyword argument", lambda: "按位置的参数不能写在按名称的参数之后"),
+    (r"source code (?:string )?cannot contain null bytes", lambda: "含有空字符（\\0）"),
+]  # fmt: skip
+
+
+def syntax_message(exc: SyntaxError) -> str:
+    """Python's English ``SyntaxError`` as a Chinese reason for process admins (unknown ones keep
+    the original text after a Chinese lead-in)."""
+    message = str(exc.msg or "")
+    line_text = (exc.text or "").rstrip("\n")
+    if message == "invalid syntax":
+        offset = exc.offset or 0
+        rest = line_text[offset - 1 :].strip() if 0 < offset <= len(line_text) else ""
+        if not rest:
+            return "表达式不完整（末尾缺少内容，例如 and / or / 运算符之后缺少另一半）"
+        near = rest if len(rest) <= 20 else rest[:20] + "…"
+        hint = '；中文文字须放在引号中，如 "3 个工作日"' if _CJK.search(line_text) else ""
+        return f"无法识别的写法（在“{near}”处）{hint}"
+    for pattern, render in _SYNTAX_MESSAGES:
+        match = re.fullmatch(pattern, message.strip(), flags=re.S)
+        if match:
+            return str(render(*match.groups()))  # type: ignore[operator]
+    return f"无法解析，Python 报告：{message}"
+
+
 def _syntax_reason(exc: SyntaxError) -> str:
     where = f"（第 {exc.lineno} 行）" if exc.lineno else ""
-    return f"语法错误{where}：{exc.msg}"
+    return f"语法错误{where}：{syntax_message(exc)}"
 
 
 def check_expression(source: str, *, functions: Iterable[str] | None = None) -> str | None:
