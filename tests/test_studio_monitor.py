@@ -153,6 +153,50 @@ def test_each_filter_narrows_the_search(admin_client, cases):
     assert _ids(admin_client.get(SEARCH, {"business_key": "old-2024"})) == [c["old"].pk]
 
 
+def test_an_unknown_version_or_department_is_reported(admin_client, cases):
+    response = admin_client.get(SEARCH, {"version": "999", "department": "XYZ", "business_key": "old-2024"})
+
+    body = response.content.decode()
+    assert "版本：没有这个版本（999）（此条件未生效）" in body
+    assert "办理部门：没有这个部门（XYZ）（此条件未生效）" in body
+    assert _ids(response) == [cases["old"].pk]  # the valid filter still applies
+
+
+WAITING_ON_MESSAGE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:message id="msg_docs" name="docs_received" />
+  <bpmn:process id="monitor_wait" name="等待材料（测试）" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:intermediateCatchEvent id="wait_docs" name="等待补正材料">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:messageEventDefinition messageRef="msg_docs" />
+    </bpmn:intermediateCatchEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait_docs" />
+    <bpmn:sequenceFlow id="f2" sourceRef="wait_docs" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_case_waiting_on_no_task_names_what_it_waits_on(admin_client):
+    from processes.deploy import deploy_bpmn
+
+    deploy_bpmn(xml=WAITING_ON_MESSAGE, source_name="monitor_wait.bpmn")
+    waiting = engine.start_process(key="monitor_wait", title="等材料的")
+    deploy_test_bpmn("engine_failing_step.bpmn")
+    failed = engine.start_process(key="engine_failing_step", data={"initial_divisor": 0}, title="异常的")
+
+    body = admin_client.get(SEARCH).content.decode()
+
+    def current_step(instance) -> str:
+        row = re.search(rf'<tr data-case-id="{instance.pk}">(.*?)</tr>', body, re.S).group(1)
+        return re.search(r'data-label="当前环节">(.*?)</td>', row).group(1)
+
+    assert current_step(waiting) == "等待补正材料"
+    assert current_step(failed) == "计算比例"  # the step that failed
+
+
 def test_department_filter_shows_names(admin_client, cases):
     body = admin_client.get(SEARCH).content.decode()
     assert '<option value="JYJ">' in body
@@ -236,6 +280,80 @@ def test_a_completed_case_shows_its_whole_path_and_no_token(admin_client, start_
     assert "已办理" in body  # the opinion is part of the case's data
 
 
+def test_a_terminated_case_has_no_active_token_only_where_it_stopped(admin_client, start_case):
+    instance = start_case()
+    engine.terminate_instance(instance_id=instance.pk, actor=None, reason="重复推送")
+
+    response = admin_client.get(_case_url(instance))
+
+    data = _json_block(response, "monitor-data")
+    assert data["active"] == []
+    assert set(data["stopped"]) == {"handle_case", "handle_overdue"}
+    body = response.content.decode()
+    assert "终止时所在" in body and "当前所在（" not in body
+
+
+def test_a_completed_case_has_no_stopped_mark_either(admin_client, start_case, users):
+    instance = start_case()
+    task = HumanTask.objects.get(instance=instance)
+    engine.claim_task(task_id=task.pk, user=users["officer_wj"])
+    engine.complete_task(task_id=task.pk, user=users["officer_wj"], data={"opinion": "已办理"})
+
+    response = admin_client.get(_case_url(instance))
+
+    data = _json_block(response, "monitor-data")
+    assert data["active"] == [] and data["stopped"] == []
+    assert "当前所在（" not in response.content.decode() and "终止时所在" not in response.content.decode()
+
+
+def _variable_rows(response) -> dict[str, str]:
+    table = re.search(
+        r'<table class="xt-table xt-mon-vars" data-testid="variables">(.*?)</table>',
+        response.content.decode(),
+        re.S,
+    )
+    assert table, "no variables table"
+    return dict(re.findall(r'<th scope="row"><code>(.*?)</code></th><td>(.*?)</td>', table.group(1), re.S))
+
+
+def test_a_case_that_failed_at_its_first_step_shows_the_data_it_was_started_with(admin_client):
+    deploy_test_bpmn("engine_failing_step.bpmn")
+    instance = engine.start_process(
+        key="engine_failing_step", data={"initial_divisor": 0, "department": "JYJ"}, title="异常的"
+    )
+    assert instance.status == ProcessInstance.Status.INCIDENT
+
+    response = admin_client.get(_case_url(instance))
+
+    body = response.content.decode()
+    assert "本案件没有流程数据" not in body
+    assert 'data-testid="initial-data"' in body
+    rows = _variable_rows(response)
+    assert rows == {"department": "JYJ（广元市教育局）", "initial_divisor": "0"}
+
+
+def test_case_data_values_are_readable():
+    from casework.studio.monitor_views import _pretty
+
+    assert _pretty("2026-12-03 11:28:27.246347+00:00") == ("2026-12-03 19:28:27", False)  # str(datetime)
+    assert _pretty("2027-03-03T23:59:59+08:00") == ("2027-03-03 23:59:59", False)
+    assert _pretty("2027-03-03T15:59:59Z") == ("2027-03-03 23:59:59", False)
+    assert _pretty("2027-03-03") == ("2027-03-03", False)  # a date stays a date
+    assert _pretty("JYJ") == ("JYJ（广元市教育局）", False)
+    assert _pretty("POOL-510800") == ("POOL-510800（公示认领池（广元市））", False)
+    assert _pretty(["510800-SP", "JYJ"]) == (
+        "510800-SP（广元市食品药品监督管理局）、JYJ（广元市教育局）",
+        False,
+    )
+    assert _pretty("数据展示") == ("数据展示", False) and _pretty("") == ("", False)
+    text, structured = _pretty({"lead": "SCJG", "at": "2027-03-03T15:59:59Z", "n": 1})
+    assert (
+        structured
+        and '"lead": "SCJG（广元市市场监督管理局）"' in text
+        and '"at": "2027-03-03 23:59:59"' in text
+    )
+
+
 def test_case_data_is_shown_read_only(admin_client, start_case):
     instance = start_case(title="数据展示")
 
@@ -246,8 +364,8 @@ def test_case_data_is_shown_read_only(admin_client, start_case):
         r'<table class="xt-table xt-mon-vars" data-testid="variables">(.*?)</table>', body, re.S
     )
     assert table, "no variables table"
-    rows = dict(re.findall(r'<th scope="row">(.*?)</th><td>(.*?)</td>', table.group(1), re.S))
-    assert rows["department"] == "WJW"
+    rows = dict(re.findall(r'<th scope="row"><code>(.*?)</code></th><td>(.*?)</td>', table.group(1), re.S))
+    assert rows["department"] == "WJW（广元市卫生健康委员会）"
     assert rows["deadline_workdays"] == "3"
     assert rows["title"] == "数据展示"
     assert "<input" not in table.group(1) and "<textarea" not in table.group(1)
@@ -281,13 +399,44 @@ def test_suspend_needs_a_reason_then_suspends_and_resumes(admin_client, start_ca
     response = admin_client.post(url, {"op": "suspend", "reason": "再挂一次"}, follow=True)
     assert "不能挂起" in response.content.decode()  # the engine's refusal, as a message
 
-    response = admin_client.post(url, {"op": "resume"}, follow=True)
+    body = admin_client.get(url).content.decode()
+    assert 'id="resume-reason"' in body and "恢复原因（选填）" in body  # asked, not required
+    response = admin_client.post(url, {"op": "resume", "reason": "批复已到"}, follow=True)
     assert "案件已恢复" in response.content.decode()
     instance.refresh_from_db()
     assert instance.status == ProcessInstance.Status.RUNNING
-    assert AuditEvent.objects.filter(
-        instance=instance, action="instance_resumed", actor=users["admin"]
-    ).exists()
+    event = AuditEvent.objects.get(instance=instance, action="instance_resumed")
+    assert (event.actor, event.payload["reason"]) == (users["admin"], "批复已到")
+    timeline = re.search(r'data-testid="timeline">(.*?)</ol>', response.content.decode(), re.S).group(1)
+    assert re.search(r"<b>案件恢复</b>[^<]*理由：批复已到", timeline)
+
+
+def test_resume_without_a_reason_still_resumes(admin_client, start_case, users):
+    instance = start_case()
+    engine.suspend_instance(instance_id=instance.pk, actor=users["admin"], reason="等待")
+
+    admin_client.post(_case_url(instance), {"op": "resume", "reason": " "})
+
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.RUNNING
+    assert AuditEvent.objects.get(instance=instance, action="instance_resumed").payload["reason"] == ""
+
+
+def test_the_api_resumes_with_a_reason(client, users, start_case):
+    instance = start_case()
+    engine.suspend_instance(instance_id=instance.pk, actor=users["admin"], reason="等待")
+    client.force_login(users["admin"])
+
+    response = client.post(
+        reverse("api-instance-resume", args=[instance.pk]),
+        {"reason": "材料补齐"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert (
+        AuditEvent.objects.get(instance=instance, action="instance_resumed").payload["reason"] == "材料补齐"
+    )
 
 
 def test_terminate_without_a_reason_is_refused(admin_client, start_case):
@@ -460,6 +609,38 @@ def test_process_page_shows_counts_heatmap_and_rates(admin_client, start_case):
     assert "广元市卫生健康委员会" in body and "50.0%" in body
 
 
+def test_process_page_counts_cases_per_element_of_the_version_shown(admin_client, start_case):
+    from processes.deploy import deploy_bpmn
+
+    on_v1 = start_case()
+    # a step open for two departments (a multi-instance step) is one case there, not two
+    _task(on_v1, department="JYJ", state="open", age=timedelta(hours=1))
+    xml = (BPMN_DIR.parent.parent / "bpmn" / "demo_claim.bpmn").read_text(encoding="utf-8")
+    deploy_bpmn(xml=xml.replace("认领并办理", "认领并办理（第二版）"), source_name="demo_claim.bpmn")
+    start_case()
+    start_case()
+    url = reverse("workbench:monitor-process", args=["demo_claim"])
+
+    response = admin_client.get(url)  # the active version: v2's two cases only
+
+    assert _json_block(response, "monitor-data")["tokens"] == {"handle_case": 2, "handle_overdue": 2}
+    body = response.content.decode()
+    assert "各环节当前案件数（v2）" in body and "只计 v2 上未结的案件" in body
+    assert 'data-testid="version-picker"' in body and "?version=1" in body
+    v2_xml = ProcessDefinition.objects.get(key="demo_claim").active_version.bpmn_xml
+    assert _json_block(response, "monitor-bpmn") == v2_xml
+
+    response = admin_client.get(url, {"version": 1})
+
+    assert _json_block(response, "monitor-data")["tokens"] == {"handle_case": 1, "handle_overdue": 1}
+    assert _json_block(response, "monitor-bpmn") == on_v1.process_version.bpmn_xml
+    rows = re.findall(
+        r'<tr data-element="(\w+)">.*?data-label="案件数">(\d+)</td>', response.content.decode(), re.S
+    )
+    assert dict(rows) == {"handle_case": "1", "handle_overdue": "1"}
+    assert admin_client.get(url, {"version": 9}).status_code == 404
+
+
 def test_unknown_process_or_case_is_404(admin_client):
     assert admin_client.get(reverse("workbench:monitor-process", args=["nope"])).status_code == 404
     assert admin_client.get(reverse("workbench:monitor-case", args=[999999])).status_code == 404
@@ -518,3 +699,49 @@ def test_diagrams_are_marked_in_the_browser_and_fit_a_phone(launch_chromium, liv
                 "[document.documentElement.scrollWidth, window.innerWidth]"
             )
             assert scroll_width <= inner_width, (width, url, scroll_width)
+
+
+_SHAPES_OUTSIDE = """() => {
+  const box = document.getElementById('monitor-diagram').getBoundingClientRect();
+  return [...document.querySelectorAll('#monitor-diagram .djs-shape')]
+    .map(e => [e.dataset.elementId, e.getBoundingClientRect()])
+    .filter(([, r]) => r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+    .map(([id]) => id);
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_monitor_polish_in_the_browser(launch_chromium, live_server, users, start_case):
+    """The heatmap shows the whole diagram on a desktop (and re-fits when the window changes), a
+    terminated case is marked where it stopped (not as active), the date headers do not wrap."""
+    from .browser_pages import _logged_in
+
+    ended = start_case(title="已终止的")
+    engine.terminate_instance(instance_id=ended.pk, actor=None, reason="测试")
+    browser = launch_chromium()
+    page = _logged_in(browser, live_server, "admin", SEARCH)
+    process = live_server.url + reverse("workbench:monitor-process", args=["random_inspection"])
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(process)
+    page.wait_for_selector("#monitor-diagram[data-ready='1']")
+    page.wait_for_function(f"({_SHAPES_OUTSIDE})().length === 0", timeout=5000)
+    assert page.locator('#monitor-diagram .djs-shape[data-element-id="track_rectification"]').count() == 1
+    page.set_viewport_size({"width": 1000, "height": 900})  # smaller window: fitted again
+    page.wait_for_function(f"({_SHAPES_OUTSIDE})().length === 0", timeout=5000)
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(live_server.url + _case_url(ended))
+    page.wait_for_selector("#monitor-diagram[data-ready='1']")
+    assert page.locator(".djs-element.xt-mon-active").count() == 0
+    assert page.locator('.djs-element.xt-mon-stopped[data-element-id="handle_case"]').count() == 1
+
+    page.goto(live_server.url + SEARCH)
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=case-table] thead th')].map(th => {
+             const range = document.createRange(); range.selectNodeContents(th);
+             return [th.textContent, new Set([...range.getClientRects()].map(r => Math.round(r.top))).size];
+           })"""
+    )
+    assert all(n == 1 for _, n in lines), lines

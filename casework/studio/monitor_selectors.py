@@ -107,6 +107,38 @@ def for_listing(cases: QuerySet[ProcessInstance]) -> QuerySet[ProcessInstance]:
     )
 
 
+def waiting_steps(cases: list[ProcessInstance]) -> dict[int, list[str]]:
+    """Case id -> the names of the steps it waits on that are not human tasks (a timer, a
+    message catch, a failed step), for unfinished cases without an open task: read from their
+    saved workflows (one page of the listing at a time)."""
+    found: dict[int, list[str]] = {}
+    names_by_version: dict[int, dict[str, str]] = {}
+    for instance in cases:
+        if instance.status not in (Status.RUNNING, Status.INCIDENT, Status.SUSPENDED):
+            continue
+        version = instance.process_version
+        if version.pk not in names_by_version:
+            names_by_version[version.pk] = xml_element_names(version.bpmn_xml)
+        names = names_by_version[version.pk]
+        wf = core.load_case(instance, heal=False)
+        steps: dict[str, None] = {}
+        for task in wf.get_tasks():
+            element = _element_id(task)
+            if element is not None and task.state in (WAITING, READY):
+                steps[names.get(element) or _UNNAMED] = None
+        if instance.status == Status.INCIDENT:  # a case that failed at its first step waits on none
+            for element in instance.incidents.filter(status=Incident.Status.OPEN).values_list(
+                "task_bpmn_id", flat=True
+            ):
+                if element:
+                    steps[names.get(element) or _UNNAMED] = None
+        found[instance.pk] = list(steps)
+    return found
+
+
+_UNNAMED = "（未命名环节）"
+
+
 def status_counts(cases: QuerySet[ProcessInstance]) -> dict[str, int]:
     counted = dict(cases.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     return {value: counted.get(value, 0) for value in Status.values}
@@ -147,7 +179,11 @@ class DiagramState:
     completed: list[str] = field(default_factory=list)
     flows: list[str] = field(default_factory=list)  # sequence flows taken
     incidents: list[str] = field(default_factory=list)
+    #: where an ended (terminated) case stood when it ended: no token any more
+    stopped: list[str] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
+    #: the case has not run a step yet (failed at its first one): ``variables`` is its start data
+    initial_data: bool = False
 
     def as_json(self) -> dict[str, list[str]]:
         return {
@@ -155,6 +191,7 @@ class DiagramState:
             "completed": self.completed,
             "flows": self.flows,
             "incidents": self.incidents,
+            "stopped": self.stopped,
         }
 
 
@@ -196,9 +233,11 @@ def xml_element_names(bpmn_xml: str) -> dict[str, str]:
     }
 
 
-def _variables(wf, active_tasks: list) -> dict[str, Any]:
+def _variables(wf, active_tasks: list) -> tuple[dict[str, Any], bool]:
     """The case's data as it stands: the data the waiting steps hold (in a finished case, the
-    workflow's own data, else that of its last step), plus the workflow's data objects."""
+    workflow's own data, else that of its last step), plus the workflow's data objects; and
+    whether it is the data the case was started with (no step has run: it failed at its first
+    one, and the data waits on the workflow's own start task)."""
     data: dict[str, Any] = {}
     if active_tasks:
         for task in active_tasks:
@@ -211,8 +250,13 @@ def _variables(wf, active_tasks: list) -> dict[str, Any]:
         )
         if last is not None:
             data.update(last.data)
+    initial = False
+    if not data and not any(_element_id(t) is not None for t in wf.get_tasks(state=COMPLETED)):
+        data.update(wf.task_tree.data)  # the start data, where new_workflow put it
+        initial = bool(data)
     data.update(wf.data)
-    return {str(k): core.json_safe(v) for k, v in sorted(data.items(), key=lambda item: str(item[0]))}
+    ordered = sorted(data.items(), key=lambda item: str(item[0]))
+    return {str(k): core.json_safe(v) for k, v in ordered}, initial
 
 
 def diagram_state(instance: ProcessInstance) -> DiagramState:
@@ -246,13 +290,21 @@ def diagram_state(instance: ProcessInstance) -> DiagramState:
             .values_list("task_bpmn_id", flat=True)
         )
     )
-    return DiagramState(
+    variables, initial = _variables(wf, active_tasks)
+    state = DiagramState(
         active=list(active),
         completed=[e for e in completed if e not in active],
         flows=flow_ids,
         incidents=incidents,
-        variables=_variables(wf, active_tasks),
+        variables=variables,
+        initial_data=initial,
     )
+    if instance.status in (Status.COMPLETED, Status.TERMINATED):
+        # An ended case has no token: the workflow of a terminated case still holds the steps
+        # it waited on, shown as where it stopped; a completed one has none left.
+        state.stopped = state.active if instance.status == Status.TERMINATED else []
+        state.active = []
+    return state
 
 
 # --- one process -----------------------------------------------------------------------------
@@ -280,42 +332,60 @@ def counts_by_version(definition: ProcessDefinition) -> dict[int, dict[str, int]
     return table
 
 
-def _process_tasks(definition: ProcessDefinition) -> QuerySet[HumanTask]:
+def version_of(definition: ProcessDefinition, number: int | None) -> ProcessVersion | None:
+    """The definition's version ``number``; its active version when ``number`` is None."""
+    if number is None:
+        return definition.active_version
+    return definition.versions.filter(version=number).first()
+
+
+def _process_tasks(
+    definition: ProcessDefinition, version: ProcessVersion | None = None
+) -> QuerySet[HumanTask]:
+    """The human tasks of a process's cases; of the cases on ``version`` only when given."""
+    if version is not None:
+        return HumanTask.objects.filter(instance__process_version=version)
     return HumanTask.objects.filter(instance__process_version__definition=definition)
 
 
-def open_tasks_per_element(definition: ProcessDefinition) -> dict[str, int]:
+def open_tasks_per_element(
+    definition: ProcessDefinition, version: ProcessVersion | None = None
+) -> dict[str, int]:
+    """bpmn id -> the cases with an open task there (a multi-instance step open for several
+    departments counts its case once)."""
     rows = (
-        _process_tasks(definition)
+        _process_tasks(definition, version)
         .filter(state=HumanTask.State.OPEN)
         .order_by()
         .values_list("bpmn_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("instance", distinct=True))
     )
     return dict(rows.values_list("bpmn_id", "n"))
 
 
-def element_names(definition: ProcessDefinition) -> dict[str, str]:
-    """bpmn id -> the name people see: from the active version's diagram, else from the tasks
-    (human tasks carry their element's name)."""
-    rows = _process_tasks(definition).order_by().values_list("bpmn_id", "name").distinct()
+def element_names(definition: ProcessDefinition, version: ProcessVersion | None = None) -> dict[str, str]:
+    """bpmn id -> the name people see: from the diagram of ``version`` (default: the active
+    one), else from the tasks (human tasks carry their element's name)."""
+    rows = _process_tasks(definition, version).order_by().values_list("bpmn_id", "name").distinct()
     found = dict(rows)
-    active = definition.active_version
-    if active is not None:
-        found.update(xml_element_names(active.bpmn_xml))
+    shown = version or definition.active_version
+    if shown is not None:
+        found.update(xml_element_names(shown.bpmn_xml))
     return found
 
 
 def other_waiting_elements(
-    definition: ProcessDefinition, *, limit: int = TOKEN_SAMPLE
+    definition: ProcessDefinition, version: ProcessVersion | None = None, *, limit: int = TOKEN_SAMPLE
 ) -> tuple[dict, int, int]:
-    """Tokens not on a human task (a timer or a message waiting, a subprocess running), read from
-    the workflows of the most recently updated unfinished cases (at most ``limit``):
-    (element -> count, cases read, unfinished cases in all)."""
+    """Cases per element not on a human task (a timer or a message waiting, a subprocess
+    running), read from the workflows of the most recently updated unfinished cases (at most
+    ``limit``; of ``version`` only when given): (element -> cases, cases read, unfinished cases)."""
     unfinished = ProcessInstance.objects.filter(
         process_version__definition=definition,
         status__in=[Status.RUNNING, Status.INCIDENT, Status.SUSPENDED],
     )
+    if version is not None:
+        unfinished = unfinished.filter(process_version=version)
     total = unfinished.count()
     cases = unfinished.select_related("process_version").order_by("-updated_at", "-pk")[:limit]
     counts: dict[str, int] = {}
@@ -336,10 +406,12 @@ def other_waiting_elements(
 _DURATION = ExpressionWrapper(F("completed_at") - F("created_at"), output_field=DurationField())
 
 
-def completed_task_averages(definition: ProcessDefinition) -> dict[str, tuple[timedelta, int]]:
+def completed_task_averages(
+    definition: ProcessDefinition, version: ProcessVersion | None = None
+) -> dict[str, tuple[timedelta, int]]:
     """bpmn id -> (average time from a task's creation to its completion, completed tasks)."""
     rows = (
-        _process_tasks(definition)
+        _process_tasks(definition, version)
         .filter(state=HumanTask.State.COMPLETED, completed_at__isnull=False)
         .order_by()
         .values("bpmn_id")
@@ -349,11 +421,11 @@ def completed_task_averages(definition: ProcessDefinition) -> dict[str, tuple[ti
 
 
 def completed_task_durations(
-    definition: ProcessDefinition, *, limit: int = DURATION_SAMPLE
+    definition: ProcessDefinition, version: ProcessVersion | None = None, *, limit: int = DURATION_SAMPLE
 ) -> list[tuple[str, datetime, datetime | None]]:
     """(bpmn id, created, completed) of the most recently completed tasks (at most ``limit``)."""
     rows = (
-        _process_tasks(definition)
+        _process_tasks(definition, version)
         .filter(state=HumanTask.State.COMPLETED, completed_at__isnull=False)
         .order_by("-completed_at", "-pk")
         .values_list("bpmn_id", "created_at", "completed_at")[:limit]

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from casework.workbench import names
-from processes.models import ProcessDefinition, ProcessInstance
+from processes.models import ProcessDefinition, ProcessInstance, ProcessVersion
 
 from . import monitor_selectors as selectors
 
@@ -63,18 +63,21 @@ class TaskTime:
         return format_duration(self.p90)
 
 
-def task_times(definition: ProcessDefinition) -> tuple[list[TaskTime], bool]:
-    """Per human task element: completed tasks, average and p90 time from creation to completion;
-    and whether the p90 figures are read from the most recent completions only."""
-    averages = selectors.completed_task_averages(definition)
-    rows = selectors.completed_task_durations(definition)
+def task_times(
+    definition: ProcessDefinition, version: ProcessVersion | None = None
+) -> tuple[list[TaskTime], bool]:
+    """Per human task element: completed tasks, average and p90 time from creation to completion
+    (of the cases on ``version`` when given); and whether the p90 figures are read from the most
+    recent completions only."""
+    averages = selectors.completed_task_averages(definition, version)
+    rows = selectors.completed_task_durations(definition, version)
     sampled = len(rows) >= selectors.DURATION_SAMPLE
     durations: dict[str, list[float]] = {}
     for element, created, completed in rows:
         if completed is None:
             continue
         durations.setdefault(element, []).append((completed - created).total_seconds())
-    element_names = selectors.element_names(definition)
+    element_names = selectors.element_names(definition, version)
     times = [
         TaskTime(
             element=element,
@@ -135,14 +138,16 @@ def state_table(definition: ProcessDefinition) -> dict[str, Any]:
     }
 
 
-def tokens(definition: ProcessDefinition) -> dict[str, Any]:
-    """Active tokens per element: open human tasks (all, from the projection) plus other waiting
-    steps read from the workflows of the most recently updated unfinished cases."""
-    human = selectors.open_tasks_per_element(definition)
-    other, read, total = selectors.other_waiting_elements(definition)
+def tokens(definition: ProcessDefinition, version: ProcessVersion | None = None) -> dict[str, Any]:
+    """Cases per element where they stand now (of ``version`` when given, else of every version):
+    cases with an open human task there (all, from the projection; a step open for several
+    departments counts its case once) plus other waiting steps read from the workflows of the
+    most recently updated unfinished cases."""
+    human = selectors.open_tasks_per_element(definition, version)
+    other, read, total = selectors.other_waiting_elements(definition, version)
     counts = dict(other)
     counts.update(human)  # a user task's count is the projection's, exact
-    element_names = selectors.element_names(definition)
+    element_names = selectors.element_names(definition, version)
     rows = sorted(
         ({"element": e, "name": element_names.get(e, ""), "count": n} for e, n in counts.items()),
         key=lambda r: (-r["count"], r["element"]),

@@ -4,6 +4,8 @@ tasks, data, incidents, 挂起/恢复/终止), one process (counts, heatmap, ove
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 
 from django import forms
 from django.contrib import messages
@@ -14,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views import View
 
+from casework.workbench import names
 from casework.workbench.dates import DateField
 from processes import engine
 from processes.errors import UserFacingError
@@ -35,7 +38,9 @@ def _bounded(value):
 
 class CaseSearchForm(forms.Form):
     process = forms.ChoiceField(label="流程", required=False)
-    version = forms.ChoiceField(label="版本", required=False)
+    version = forms.ChoiceField(
+        label="版本", required=False, error_messages={"invalid_choice": "没有这个版本（%(value)s）"}
+    )
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *Status.choices])
     enterprise = forms.CharField(
         label="企业",
@@ -43,7 +48,9 @@ class CaseSearchForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": "名称或统一社会信用代码"}),
     )
-    department = forms.ChoiceField(label="办理部门", required=False)
+    department = forms.ChoiceField(
+        label="办理部门", required=False, error_messages={"invalid_choice": "没有这个部门（%(value)s）"}
+    )
     created_from = DateField(label="发起日期自", required=False)
     created_to = DateField(label="至", required=False)
     business_key = forms.CharField(label="业务编号", required=False, max_length=200)
@@ -97,8 +104,10 @@ class CaseSearchView(ProcessAdminRequired, View):
         status = filters.get("status")
         cases = selectors.for_listing(selectors.with_status(matching, status))
         page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-        for case in page.object_list:
-            case.current_steps = _current_steps(case.open_tasks)  # type: ignore[attr-defined]
+        rows = list(page.object_list)
+        waiting = selectors.waiting_steps([case for case in rows if not case.open_tasks])  # type: ignore[attr-defined]
+        for case in rows:
+            case.current_steps = _current_steps(case.open_tasks) or waiting.get(case.pk, [])  # type: ignore[attr-defined]
         query = request.GET.copy()
         state_links = []
         for value, label in [("", "全部"), *Status.choices]:
@@ -143,14 +152,48 @@ def _case_or_404(instance_id: int) -> ProcessInstance:
     return instance
 
 
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _readable(text: str) -> str:
+    """A string of case data as people read it: a timestamp in the site's time (Beijing) as
+    Y-m-d H:i:s, a department code with its name (JYJ（广元市教育局）); anything else as it is."""
+    if _TIMESTAMP.match(text):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+    name = names.department_name(text) if text else text
+    return f"{text}（{name}）" if name and name != text else text
+
+
+def _readable_nested(value):
+    if isinstance(value, str):
+        return _readable(value)
+    if isinstance(value, dict):
+        return {key: _readable_nested(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_readable_nested(item) for item in value]
+    return value
+
+
 def _pretty(value) -> tuple[str, bool]:
-    """A value as text, and whether it is structured (shown as indented JSON)."""
+    """A value as text, and whether it is structured (shown as indented JSON). Timestamps and
+    department codes are shown readable (see ``_readable``), a list of plain strings as one
+    line (JYJ（广元市教育局）、WJW（…）)."""
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return "、".join(_readable(item) for item in value), False
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True), True
+        return json.dumps(_readable_nested(value), ensure_ascii=False, indent=2, sort_keys=True), True
     if value is None:
         return "（空）", False
     if isinstance(value, bool):
         return ("是" if value else "否"), False
+    if isinstance(value, str):
+        return _readable(value), False
     return str(value), False
 
 
@@ -178,6 +221,9 @@ class CaseView(ProcessAdminRequired, View):
                 "diagram": diagram.as_json(),
                 "bpmn_xml": version.bpmn_xml,
                 "variables": variables,
+                "initial_data": diagram.initial_data,
+                "stopped": bool(diagram.stopped),
+                "ended": instance.status in (Status.COMPLETED, Status.TERMINATED),
                 "timeline": selectors.case_timeline(instance),
                 "tasks": selectors.case_tasks(instance),
                 "incidents": incidents,
@@ -200,7 +246,7 @@ class CaseView(ProcessAdminRequired, View):
                     engine.suspend_instance(instance_id=instance.pk, actor=request.user, reason=reason)
                     messages.success(request, "案件已挂起：定时器停止，任务暂不能办理")
             elif op == "resume":
-                engine.resume_instance(instance_id=instance.pk, actor=request.user)
+                engine.resume_instance(instance_id=instance.pk, actor=request.user, reason=reason)
                 messages.success(request, "案件已恢复")
             elif op == "terminate":
                 if not reason:
@@ -233,16 +279,22 @@ class CaseView(ProcessAdminRequired, View):
 
 
 class ProcessView(ProcessAdminRequired, View):
-    """One process: cases by state and version, tokens per element, time per task (heatmap on the
-    active version's diagram), overdue rate per department."""
+    """One process: cases by state and version; for one version (?version=N, default the active
+    one) its diagram as a heatmap of time per task with the cases per element; overdue rate per
+    department (all versions)."""
 
     def get(self, request, key: str):
         definition = selectors.definition_or_none(key)
         if definition is None:
             raise Http404("流程不存在")
         active = definition.active_version
-        times, times_sampled = stats.task_times(definition)
-        token_figures = stats.tokens(definition)
+        raw = request.GET.get("version", "")
+        shown = selectors.version_of(definition, int(raw)) if raw.isdecimal() and len(raw) <= 9 else active
+        if shown is None and raw:
+            raise Http404("该流程没有这个版本")
+        versions = selectors.process_versions(definition)
+        times, times_sampled = stats.task_times(definition, shown) if shown else ([], False)
+        token_figures = stats.tokens(definition, shown) if shown else {"counts": {}, "rows": []}
         heat = {
             t.element: {
                 "label": f"均 {t.average_label} · P90 {t.p90_label}",
@@ -258,7 +310,9 @@ class ProcessView(ProcessAdminRequired, View):
                 "title": f"流程监控 · {definition.name}",
                 "definition": definition,
                 "active": active,
-                "bpmn_xml": active.bpmn_xml if active else "",
+                "shown": shown,
+                "versions": versions,
+                "bpmn_xml": shown.bpmn_xml if shown else "",
                 "states": stats.state_table(definition),
                 "tokens": token_figures,
                 "times": times,

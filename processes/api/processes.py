@@ -97,7 +97,7 @@ class InstanceActionView(APIView):
         if self.action == "suspend":
             instance = engine.suspend_instance(instance_id=instance_id, actor=request.user, reason=reason)
         elif self.action == "resume":
-            instance = engine.resume_instance(instance_id=instance_id, actor=request.user)
+            instance = engine.resume_instance(instance_id=instance_id, actor=request.user, reason=reason)
         else:
             instance = engine.terminate_instance(instance_id=instance_id, actor=request.user, reason=reason)
         return Response(InstanceSerializer(instance).data)

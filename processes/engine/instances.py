@@ -124,14 +124,15 @@ def suspend_instance(*, instance_id: int, actor: Actor, reason: str = "") -> Pro
     return instance
 
 
-def resume_instance(*, instance_id: int, actor: Actor) -> ProcessInstance:
+def resume_instance(*, instance_id: int, actor: Actor, reason: str = "") -> ProcessInstance:
+    """恢复: a suspended case runs again (linked cases too); ``reason`` is kept in its audit row."""
     with transaction.atomic(), operation.buffered():
         instance = instance_or_404(instance_id)
         if instance.status != ProcessInstance.Status.SUSPENDED:
             raise InstanceNotActive("案件未挂起")
         has_incident = instance.incidents.filter(status=Incident.Status.OPEN).exists()
         status = ProcessInstance.Status.INCIDENT if has_incident else ProcessInstance.Status.RUNNING
-        _set_status(instance, actor=actor, status=status, action="instance_resumed")
+        _set_status(instance, actor=actor, status=status, action="instance_resumed", reason=reason)
         # Messages that arrived while suspended are caught now, before any overdue timer.
         for message in ProcessMessage.objects.filter(target=instance, status=ProcessMessage.Status.PENDING):
             if deliver_message(
@@ -141,7 +142,7 @@ def resume_instance(*, instance_id: int, actor: Actor) -> ProcessInstance:
                     status=ProcessMessage.Status.DELIVERED, delivered_at=timezone.now()
                 )
         for child in _linked_cases(instance).filter(status=ProcessInstance.Status.SUSPENDED):
-            resume_instance(instance_id=child.pk, actor=actor)
+            resume_instance(instance_id=child.pk, actor=actor, reason=f"关联案件 #{instance.pk} 恢复")
     return instance
 
 

@@ -28,10 +28,12 @@
 
   /* On a narrow screen the whole diagram fitted is too small to read: show the part that
      matters (an active step, the slowest task) at a readable scale; the rest is a drag away. */
+  var NARROW = 600; /* px: below this the diagram container is a phone's */
+
   function focus(viewer, ids) {
     var canvas = viewer.get("canvas");
     var registry = viewer.get("elementRegistry");
-    if (canvas.zoom() >= 0.45) return;
+    if (canvas.getContainer().clientWidth >= NARROW || canvas.zoom() >= 0.45) return;
     var element = (ids || []).map(function (id) { return registry.get(id); })
       .filter(function (e) { return e && !isContainer(e) && e.width; })[0];
     if (!element) return;
@@ -50,8 +52,9 @@
     mark(viewer, data.completed, "xt-mon-done");
     mark(viewer, data.flows, "xt-mon-flow");
     mark(viewer, data.active, "xt-mon-active");
+    mark(viewer, data.stopped, "xt-mon-stopped");
     mark(viewer, data.incidents, "xt-mon-incident");
-    focus(viewer, (data.incidents || []).concat(data.active || [], (data.completed || []).slice().reverse()));
+    return (data.incidents || []).concat(data.active || [], data.stopped || [], (data.completed || []).slice().reverse());
   }
 
   function tint(registry, id, color) {
@@ -88,7 +91,17 @@
       badge.dataset.element = id;
       overlays.add(id, "tokens", { position: { bottom: 10, left: -10 }, html: badge });
     });
-    focus(viewer, Object.keys(data.heat || {}));
+    /* the slowest task first (the figures come slowest first), else where cases wait */
+    return Object.keys(data.heat || {}).concat(Object.keys(data.tokens || {}));
+  }
+
+  /* The whole diagram fitted to its box (on a phone: the part that matters, readable), again
+     whenever the box changes size. */
+  function fit(viewer, ids) {
+    var canvas = viewer.get("canvas");
+    canvas.resized();
+    canvas.zoom("fit-viewport", "auto");
+    focus(viewer, ids);
   }
 
   function render() {
@@ -100,12 +113,27 @@
     var viewer = new BpmnJS({ container: el });
     viewer.importXML(xml)
       .then(function () {
-        viewer.get("canvas").zoom("fit-viewport");
-        if (el.dataset.mode === "heatmap") showHeatmap(viewer, data);
-        else showCase(viewer, data);
+        var ids = el.dataset.mode === "heatmap" ? showHeatmap(viewer, data) : showCase(viewer, data);
+        fit(viewer, ids);
+        /* The box's width settles after the page's layout (the side menu) and changes with the
+           window: fit again whenever it does (not on height alone: a phone's toolbar). */
+        var width = el.clientWidth, timer = null;
+        var refit = function () {
+          if (el.clientWidth === width) return;
+          width = el.clientWidth;
+          clearTimeout(timer);
+          timer = setTimeout(function () { fit(viewer, ids); el.dataset.fitted = String(width); }, 100);
+        };
+        if (typeof ResizeObserver !== "undefined") new ResizeObserver(refit).observe(el);
+        else window.addEventListener("resize", refit);
+        el.dataset.fitted = String(width);
         el.dataset.ready = "1";
       })
-      .catch(function (err) { el.textContent = "流程图加载失败：" + err.message; });
+      .catch(function (err) {
+        el.textContent = /no diagram to display/.test(err.message)
+          ? "该流程定义没有图形布局（BPMN DI），无法显示流程图。"
+          : "流程图加载失败：" + err.message;
+      });
   }
   document.addEventListener("turbo:load", render);
   document.addEventListener("DOMContentLoaded", render);
