@@ -454,11 +454,20 @@ def test_browser_versions_rollback_and_visual_diff(launch_chromium, live_server,
     row = page.locator("[data-testid=version-row][data-version='1']")
     row.locator("summary").click()
     row.locator("textarea[name=reason]").fill("v2 的认领时限有误，先回退")
-    row.get_by_role("button", name="确认启用 v1").click()
+    button = row.get_by_role("button", name="确认启用 v1")
+    assert button.inner_text().strip() == "确认启用 v1"  # as written, not uppercased to V1
+    button.click()
     _expect_message(page, "已启用 v1")
     expect(
         page.locator("[data-testid=version-row][data-version='1'] [data-testid=active-badge]")
     ).to_be_visible()
+    expect(page.locator("[data-testid=reactivated]")).to_contain_text("重新启用：v2 的认领时限有误，先回退")
+    history = page.locator("[data-testid=activation-history]")
+    expect(history.locator("[data-testid=activation]").first).to_contain_text("重新启用 v1")
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        assert _no_sideways_scroll(page), width
+        _shot(page, f"versions-after-rollback-{width}.png")
     assert ProcessVersion.objects.get(definition__key="registration_push", is_active=True).version == 1
 
 
