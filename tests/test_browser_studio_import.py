@@ -38,5 +38,7 @@ def test_every_reference_model_opens_renders_and_gets_a_verdict(launch_chromium,
         assert ProcessDraft.objects.latest("pk").bpmn_xml.encode("utf-8") == path.read_bytes(), path.name
         with page.expect_download() as download:
             page.get_by_test_id("studio-export").click()
-        assert Path(download.value.path()).read_bytes() == path.read_bytes(), f"{path.name}: export changed it"
+        assert Path(download.value.path()).read_bytes() == path.read_bytes(), (
+            f"{path.name}: export changed it"
+        )
     assert errors == []
