@@ -9,7 +9,16 @@ from django.core.management import CommandError, call_command
 from benchmarks import world
 from benchmarks.database import bench_url
 from benchmarks.report import Row, percentile, render
-from benchmarks.scenarios import batch_import, engine_ceiling, inbox, intake, lifecycle, portal, routing_speed
+from benchmarks.scenarios import (
+    batch_import,
+    engine_ceiling,
+    inbox,
+    intake,
+    lifecycle,
+    portal,
+    routing_speed,
+    studio,
+)
 from casework.workbench.selectors import department_queue, my_tasks
 from processes.models import HumanTask, ProcessDefinition, ProcessInstance
 
@@ -184,3 +193,46 @@ def test_import_scenario_fails_when_the_job_loses_a_row(bench_world, monkeypatch
     monkeypatch.setattr(imports, "_import_row", losing)
     with pytest.raises(AssertionError, match="批量导入结果与生成的数据不符"):
         batch_import.run(rows=60, tag="L")
+
+
+def test_studio_scenario_migrates_every_case_to_v2_and_times_the_monitor(bench_world):
+    from processes.models import AuditEvent
+
+    v1 = ProcessDefinition.objects.get(key="registration_push").active_version
+    rows = studio.run(cases=4, instances=150, samples=2, workers=1)
+    figures = {r.metric: r for r in rows}
+
+    # The migrated cases really moved: every one on the new version, its claim tasks due by the
+    # new clock, audited; nothing of the benchmark's cases is left on v1.
+    v2 = ProcessDefinition.objects.get(key="registration_push").active_version
+    assert v2.version == v1.version + 1 and 'clock("push.confirm")' in v2.bpmn_xml
+    cases = ProcessInstance.objects.filter(business_key__startswith="SGZ-BENCH-MIG-")
+    assert cases.count() == 4
+    assert set(cases.values_list("process_version_id", flat=True)) == {v2.pk}
+    claims = HumanTask.objects.filter(instance__in=cases, state=HumanTask.State.OPEN)
+    assert claims.count() == 8 and set(claims.values_list("due_clock", flat=True)) == {"push.confirm"}
+    assert AuditEvent.objects.filter(instance__in=cases, action="instance_migrated").count() == 4
+    for name in (
+        "running cases on v1 (2 departments each)",
+        "dry runs safe (可迁移)",
+        "migrated (outcomes)",
+        "cases on v2 afterwards (checked in DB)",
+        "instance_migrated audit rows",
+        "open tasks due by push.confirm",
+    ):
+        assert figures[name].met is True, name
+    assert figures["dry run (试迁移), pages of 200"].value > 0
+    assert figures["migrate_instances (迁移)"].value > 0
+
+    # The monitor's figures, over a table of generated cases plus the migrated ones.
+    assert ProcessInstance.objects.count() >= 150 and figures["monitor: cases in table"].met is True
+    for _, label in studio.SEARCHES:
+        assert figures[f"{label} p95"].value > 0 and figures[f"{label} p95"].target == "≤ 500 ms"
+    for _, label in studio.FIGURES:
+        assert figures[f"{label} median"].value > 0
+    # The process page read real workflows only (a generated case among them got one).
+    assert figures["monitor: generated cases given a real workflow"].value > 0
+    newest = ProcessInstance.objects.filter(
+        process_version__definition__key="registration_push", status="running"
+    ).order_by("-updated_at", "-pk")[:300]
+    assert "{}" not in set(newest.values_list("state", flat=True))

@@ -41,6 +41,9 @@ SCALES = {
         "import_rows": 500,
         "draw_population": 20_000,
         "draw_targets": 200,
+        "studio_cases": 20,
+        "monitor_instances": 2_000,
+        "monitor_samples": 20,
     },
     "full": {
         "lifecycle": 3_000,
@@ -58,9 +61,12 @@ SCALES = {
         "import_rows": 50_000,
         "draw_population": 1_000_000,
         "draw_targets": 10_000,
+        "studio_cases": 1_000,
+        "monitor_instances": 100_000,
+        "monitor_samples": 100,
     },
 }
-SCENARIOS = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
+SCENARIOS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10")
 
 
 class Command(BaseCommand):
@@ -151,6 +157,7 @@ class Command(BaseCommand):
             peer,
             portal,
             routing_speed,
+            studio,
             timers,
         )
 
@@ -247,6 +254,14 @@ class Command(BaseCommand):
         if "9" in only:  # after 7: the draw reuses the portal's directory
             step("9 双随机 draw")
             rows += draw.run(population=scale["draw_population"], targets=scale["draw_targets"])
+        if "10" in only:  # last: it deploys a v2 of registration_push and migrates its cases there
+            step("10 流程管理 studio")
+            rows += studio.run(
+                cases=scale["studio_cases"],
+                instances=scale["monitor_instances"],
+                samples=scale["monitor_samples"],
+                workers=workers,
+            )
         step("done")
         self.stdout.write("")
         self.stdout.write(
