@@ -3,11 +3,14 @@ aggregates.  Nothing here changes a case; the actions go through ``processes.eng
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Avg,
     Count,
     DurationField,
@@ -75,7 +78,7 @@ def search_cases(filters: dict[str, Any]) -> QuerySet[ProcessInstance]:
     that the per-state counts of the same search can be shown next to it."""
     cases = ProcessInstance.objects.all()
     if key := filters.get("process"):
-        cases = cases.filter(process_version__definition__key=key)
+        cases = cases.filter(case_type=key)  # a case's type is its process's key
     if version := filters.get("version"):
         cases = cases.filter(process_version_id=int(version))
     if enterprise := (filters.get("enterprise") or "").strip():
@@ -320,15 +323,16 @@ def process_versions(definition: ProcessDefinition) -> list[ProcessVersion]:
 
 def counts_by_version(definition: ProcessDefinition) -> dict[int, dict[str, int]]:
     """version number -> status -> cases."""
+    numbers = dict(definition.versions.values_list("pk", "version"))
     rows = (
-        ProcessInstance.objects.filter(process_version__definition=definition)
+        ProcessInstance.objects.filter(case_type=definition.key, process_version_id__in=list(numbers))
         .order_by()
-        .values_list("process_version__version", "status")
+        .values_list("process_version_id", "status")
         .annotate(n=Count("pk"))
     )
     table: dict[int, dict[str, int]] = {}
-    for number, status, n in rows:
-        table.setdefault(number, dict.fromkeys(Status.values, 0))[status] = n
+    for version_id, status, n in rows:
+        table.setdefault(numbers[version_id], dict.fromkeys(Status.values, 0))[status] = n
     return table
 
 
@@ -342,10 +346,26 @@ def version_of(definition: ProcessDefinition, number: int | None) -> ProcessVers
 def _process_tasks(
     definition: ProcessDefinition, version: ProcessVersion | None = None
 ) -> QuerySet[HumanTask]:
-    """The human tasks of a process's cases; of the cases on ``version`` only when given."""
-    if version is not None:
-        return HumanTask.objects.filter(instance__process_version=version)
-    return HumanTask.objects.filter(instance__process_version__definition=definition)
+    """The human tasks of a process's cases; of the cases on ``version`` only when given.
+
+    A task carries its case's type, which is the process's key: the tasks are read by it (index
+    ``task_process_figures``) rather than through case → version → definition, which made the
+    planner nest one task lookup per case.  The cases of ``version`` are named only when another
+    version of the process has cases."""
+    tasks = HumanTask.objects.filter(case_type=definition.key)
+    if version is not None and _others_have_cases(definition, version):
+        tasks = tasks.filter(
+            instance_id__in=ProcessInstance.objects.filter(process_version=version).values("pk")
+        )
+    return tasks
+
+
+def _others_have_cases(definition: ProcessDefinition, version: ProcessVersion) -> bool:
+    others = list(definition.versions.exclude(pk=version.pk).values_list("pk", flat=True))
+    return bool(others) and ProcessInstance.objects.filter(process_version_id__in=others).exists()
+
+
+_ALL_STATES = [value for value, _ in HumanTask.State.choices]
 
 
 def open_tasks_per_element(
@@ -363,14 +383,20 @@ def open_tasks_per_element(
     return dict(rows.values_list("bpmn_id", "n"))
 
 
-def element_names(definition: ProcessDefinition, version: ProcessVersion | None = None) -> dict[str, str]:
+def element_names(
+    definition: ProcessDefinition, version: ProcessVersion | None = None, elements: Iterable[str] = ()
+) -> dict[str, str]:
     """bpmn id -> the name people see: from the diagram of ``version`` (default: the active
-    one), else from the tasks (human tasks carry their element's name)."""
-    rows = _process_tasks(definition, version).order_by().values_list("bpmn_id", "name").distinct()
-    found = dict(rows)
+    one); an id of ``elements`` it does not name, from a task there (human tasks carry their
+    element's name)."""
     shown = version or definition.active_version
-    if shown is not None:
-        found.update(xml_element_names(shown.bpmn_xml))
+    found = xml_element_names(shown.bpmn_xml) if shown is not None else {}
+    tasks = _process_tasks(definition, version)
+    for element in sorted(set(elements) - set(found)):
+        # every state named, so that the lookup is a few descents of task_process_figures
+        name = tasks.filter(state__in=_ALL_STATES, bpmn_id=element).values_list("name", flat=True).first()
+        if name is not None:
+            found[element] = name
     return found
 
 
@@ -381,7 +407,7 @@ def other_waiting_elements(
     running), read from the workflows of the most recently updated unfinished cases (at most
     ``limit``; of ``version`` only when given): (element -> cases, cases read, unfinished cases)."""
     unfinished = ProcessInstance.objects.filter(
-        process_version__definition=definition,
+        case_type=definition.key,
         status__in=[Status.RUNNING, Status.INCIDENT, Status.SUSPENDED],
     )
     if version is not None:
@@ -406,10 +432,21 @@ def other_waiting_elements(
 _DURATION = ExpressionWrapper(F("completed_at") - F("created_at"), output_field=DurationField())
 
 
+class _Percentile90(Aggregate):
+    """PostgreSQL's nearest-rank p90 (``percentile_disc``): the smallest value with at least 90 %
+    of the values at or below it, as ``monitor_stats.percentile``."""
+
+    function = "PERCENTILE_DISC"
+    template = "%(function)s(0.9) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
 def completed_task_averages(
     definition: ProcessDefinition, version: ProcessVersion | None = None
-) -> dict[str, tuple[timedelta, int]]:
-    """bpmn id -> (average time from a task's creation to its completion, completed tasks)."""
+) -> dict[str, tuple[timedelta, int, timedelta | None]]:
+    """bpmn id -> (average time from a task's creation to its completion, completed tasks, p90 of
+    those times over every completed task); the p90 is read on PostgreSQL only (None elsewhere:
+    ``completed_task_durations`` gives the times to compute it from)."""
     rows = (
         _process_tasks(definition, version)
         .filter(state=HumanTask.State.COMPLETED, completed_at__isnull=False)
@@ -417,7 +454,9 @@ def completed_task_averages(
         .values("bpmn_id")
         .annotate(avg=Avg(_DURATION), n=Count("pk"))
     )
-    return {row["bpmn_id"]: (row["avg"], row["n"]) for row in rows}
+    if connection.vendor == "postgresql":
+        rows = rows.annotate(p90=_Percentile90(_DURATION))
+    return {row["bpmn_id"]: (row["avg"], row["n"], row.get("p90")) for row in rows}
 
 
 def completed_task_durations(
@@ -441,8 +480,7 @@ def overdue_by_department(definition: ProcessDefinition, *, now: datetime) -> li
     )
     rows = (
         _process_tasks(definition)
-        .filter(due_at__isnull=False)
-        .exclude(state=HumanTask.State.CANCELLED)
+        .filter(due_at__isnull=False, state__in=[HumanTask.State.OPEN, HumanTask.State.COMPLETED])
         .order_by()
         .values("candidate_department")
         .annotate(total=Count("pk"), overdue=Count("pk", filter=late))

@@ -70,23 +70,25 @@ def task_times(
     (of the cases on ``version`` when given); and whether the p90 figures are read from the most
     recent completions only."""
     averages = selectors.completed_task_averages(definition, version)
-    rows = selectors.completed_task_durations(definition, version)
-    sampled = len(rows) >= selectors.DURATION_SAMPLE
     durations: dict[str, list[float]] = {}
-    for element, created, completed in rows:
-        if completed is None:
-            continue
-        durations.setdefault(element, []).append((completed - created).total_seconds())
-    element_names = selectors.element_names(definition, version)
+    sampled = False
+    if any(p90 is None for _, _, p90 in averages.values()):  # not read by the database
+        rows = selectors.completed_task_durations(definition, version)
+        sampled = len(rows) >= selectors.DURATION_SAMPLE
+        for element, created, completed in rows:
+            if completed is None:
+                continue
+            durations.setdefault(element, []).append((completed - created).total_seconds())
+    element_names = selectors.element_names(definition, version, averages)
     times = [
         TaskTime(
             element=element,
             name=element_names.get(element, element),
             count=count,
             average=_seconds(average),
-            p90=percentile(durations.get(element, [])),
+            p90=_seconds(p90) if p90 is not None else percentile(durations.get(element, [])),
         )
-        for element, (average, count) in averages.items()
+        for element, (average, count, p90) in averages.items()
     ]
     slowest = max((t.average for t in times), default=0.0)
     for t in times:
@@ -147,7 +149,7 @@ def tokens(definition: ProcessDefinition, version: ProcessVersion | None = None)
     other, read, total = selectors.other_waiting_elements(definition, version)
     counts = dict(other)
     counts.update(human)  # a user task's count is the projection's, exact
-    element_names = selectors.element_names(definition, version)
+    element_names = selectors.element_names(definition, version, counts)
     rows = sorted(
         ({"element": e, "name": element_names.get(e, ""), "count": n} for e, n in counts.items()),
         key=lambda r: (-r["count"], r["element"]),

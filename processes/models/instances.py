@@ -65,6 +65,15 @@ class ProcessInstance(models.Model):
         verbose_name_plural = "流程实例"
         indexes = [
             models.Index(fields=["status", "next_timer_at"], name="instance_due_timers"),
+            # 流程监控: the case search's newest first, and a process's cases by state (the
+            # search by process and state, its per-state counts, the cases by state and version).
+            # On PostgreSQL also a trigram index on UPPER(subject_name) (migration 0011).
+            models.Index(fields=["created_at", "id"], name="instance_created"),
+            models.Index(
+                fields=["case_type", "status", "created_at", "id"],
+                name="instance_process_status",
+                include=["process_version"],
+            ),
         ]
 
     def __str__(self) -> str:
