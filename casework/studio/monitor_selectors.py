@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import (
@@ -456,7 +456,11 @@ def completed_task_averages(
     )
     if connection.vendor == "postgresql":
         rows = rows.annotate(p90=_Percentile90(_DURATION))
-    return {row["bpmn_id"]: (row["avg"], row["n"], row.get("p90")) for row in rows}
+    found: dict[str, tuple[timedelta, int, timedelta | None]] = {}
+    for row in rows:
+        p90 = cast("timedelta | None", row.get("p90"))
+        found[row["bpmn_id"]] = (row["avg"], row["n"], p90)
+    return found
 
 
 def completed_task_durations(
