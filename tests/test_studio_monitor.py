@@ -745,3 +745,55 @@ def test_monitor_polish_in_the_browser(launch_chromium, live_server, users, star
            })"""
     )
     assert all(n == 1 for _, n in lines), lines
+
+
+# --- the indexes the monitor's queries need (PostgreSQL) -----------------------------------------
+
+
+def _plan(sql, *, bitmap_only: bool = False) -> str:
+    """EXPLAIN of a query (SQL as run, or a queryset)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show an index
+        if bitmap_only:  # only a bitmap scan left: one needs an index whose expression the query names
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("SET LOCAL enable_indexonlyscan = off")
+        if isinstance(sql, str):
+            cursor.execute(f"EXPLAIN {sql}")
+        else:
+            query, params = sql.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {query}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _postgresql() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+@pytest.mark.skipif(not _postgresql(), reason="the trigram index and the plans are PostgreSQL's")
+def test_monitor_queries_can_use_their_indexes(start_case):
+    instance = start_case()
+    _task(instance, took=timedelta(hours=2), due_in=timedelta(hours=1))
+    definition = ProcessDefinition.objects.get(key="demo_claim")
+
+    by_enterprise = monitor_selectors.for_listing(monitor_selectors.search_cases({"enterprise": "企业123"}))
+    assert "instance_subject_name_trgm" in _plan(by_enterprise, bitmap_only=True)
+    newest = monitor_selectors.for_listing(monitor_selectors.search_cases({}))[:20]
+    assert "instance_created" in _plan(newest)
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ran:
+        times, _ = monitor_stats.task_times(definition)
+        monitor_stats.overdue_rates(definition, now=timezone.now())
+    assert times[0].p90 == 2 * 3600  # percentile_disc, read by the database
+    figures = [
+        q["sql"] for q in ran.captured_queries if "PERCENTILE_DISC" in q["sql"] or "due_at" in q["sql"]
+    ]
+    assert len(figures) == 2 and all("processes_processinstance" not in sql for sql in figures), figures
+    for sql in figures:
+        assert "task_process_figures" in _plan(sql), sql
