@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
-from django.db import connection
 from django.db.models import (
-    Aggregate,
     Avg,
     Count,
     DurationField,
@@ -26,7 +24,7 @@ from django.utils import timezone
 from lxml import etree
 
 from casework.organization.models import Department
-from processes.engine import core
+from processes.engine import core, saved_tasks
 from processes.models import (
     AuditEvent,
     HumanTask,
@@ -418,35 +416,32 @@ def other_waiting_elements(
     read = 0
     for instance in cases:
         read += 1
-        wf = core.load_case(instance, heal=False)
-        seen: set[str] = set()
-        for task in wf.get_tasks():
-            element = _element_id(task)
-            if element is None or task.state not in (WAITING, STARTED) or element in seen:
-                continue
-            seen.add(element)
+        for element in _waiting_elements(instance):
             counts[element] = counts.get(element, 0) + 1
     return counts, read, total
+
+
+def _waiting_elements(instance: ProcessInstance) -> set[str]:
+    """The elements where a case waits (a timer, a message) or runs (a subprocess): read from its
+    saved JSON, else (another serializer version) from its rebuilt workflow."""
+    found = saved_tasks.elements_in_states(instance, (WAITING, STARTED))
+    if found is not None:
+        return found
+    wf = core.load_case(instance, heal=False)
+    return {
+        element
+        for task in wf.get_tasks()
+        if (element := _element_id(task)) is not None and task.state in (WAITING, STARTED)
+    }
 
 
 _DURATION = ExpressionWrapper(F("completed_at") - F("created_at"), output_field=DurationField())
 
 
-class _Percentile90(Aggregate):
-    """PostgreSQL's nearest-rank p90 (``percentile_disc``): the smallest value with at least 90 %
-    of the values at or below it, as ``monitor_stats.percentile``."""
-
-    function = "PERCENTILE_DISC"
-    template = "%(function)s(0.9) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
 def completed_task_averages(
     definition: ProcessDefinition, version: ProcessVersion | None = None
-) -> dict[str, tuple[timedelta, int, timedelta | None]]:
-    """bpmn id -> (average time from a task's creation to its completion, completed tasks, p90 of
-    those times over every completed task); the p90 is read on PostgreSQL only (None elsewhere:
-    ``completed_task_durations`` gives the times to compute it from)."""
+) -> dict[str, tuple[timedelta, int]]:
+    """bpmn id -> (average time from a task's creation to its completion, completed tasks)."""
     rows = (
         _process_tasks(definition, version)
         .filter(state=HumanTask.State.COMPLETED, completed_at__isnull=False)
@@ -454,19 +449,14 @@ def completed_task_averages(
         .values("bpmn_id")
         .annotate(avg=Avg(_DURATION), n=Count("pk"))
     )
-    if connection.vendor == "postgresql":
-        rows = rows.annotate(p90=_Percentile90(_DURATION))
-    found: dict[str, tuple[timedelta, int, timedelta | None]] = {}
-    for row in rows:
-        p90 = cast("timedelta | None", row.get("p90"))
-        found[row["bpmn_id"]] = (row["avg"], row["n"], p90)
-    return found
+    return {row["bpmn_id"]: (row["avg"], row["n"]) for row in rows}
 
 
 def completed_task_durations(
     definition: ProcessDefinition, version: ProcessVersion | None = None, *, limit: int = DURATION_SAMPLE
 ) -> list[tuple[str, datetime, datetime | None]]:
-    """(bpmn id, created, completed) of the most recently completed tasks (at most ``limit``)."""
+    """(bpmn id, created, completed) of the most recently completed tasks (at most ``limit``): an
+    index range of ``task_completed_recent``."""
     rows = (
         _process_tasks(definition, version)
         .filter(state=HumanTask.State.COMPLETED, completed_at__isnull=False)

@@ -70,15 +70,13 @@ def task_times(
     (of the cases on ``version`` when given); and whether the p90 figures are read from the most
     recent completions only."""
     averages = selectors.completed_task_averages(definition, version)
+    rows = selectors.completed_task_durations(definition, version)
+    sampled = len(rows) >= selectors.DURATION_SAMPLE
     durations: dict[str, list[float]] = {}
-    sampled = False
-    if any(p90 is None for _, _, p90 in averages.values()):  # not read by the database
-        rows = selectors.completed_task_durations(definition, version)
-        sampled = len(rows) >= selectors.DURATION_SAMPLE
-        for element, created, completed in rows:
-            if completed is None:
-                continue
-            durations.setdefault(element, []).append((completed - created).total_seconds())
+    for element, created, completed in rows:
+        if completed is None:
+            continue
+        durations.setdefault(element, []).append((completed - created).total_seconds())
     element_names = selectors.element_names(definition, version, averages)
     times = [
         TaskTime(
@@ -86,9 +84,9 @@ def task_times(
             name=element_names.get(element, element),
             count=count,
             average=_seconds(average),
-            p90=_seconds(p90) if p90 is not None else percentile(durations.get(element, [])),
+            p90=percentile(durations.get(element, [])),
         )
-        for element, (average, count, p90) in averages.items()
+        for element, (average, count) in averages.items()
     ]
     slowest = max((t.average for t in times), default=0.0)
     for t in times:

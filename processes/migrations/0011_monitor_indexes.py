@@ -48,6 +48,15 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddIndex(
+            model_name="humantask",
+            index=models.Index(
+                condition=models.Q(("completed_at__isnull", False), ("state", "completed")),
+                fields=["case_type", "completed_at", "id"],
+                include=("bpmn_id", "created_at", "instance"),
+                name="task_completed_recent",
+            ),
+        ),
+        migrations.AddIndex(
             model_name="processinstance",
             index=models.Index(fields=["created_at", "id"], name="instance_created"),
         ),
