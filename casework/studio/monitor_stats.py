@@ -70,13 +70,20 @@ def task_times(
     (of the cases on ``version`` when given); and whether the p90 figures are read from the most
     recent completions only."""
     averages = selectors.completed_task_averages(definition, version)
-    rows = selectors.completed_task_durations(definition, version)
-    sampled = len(rows) >= selectors.DURATION_SAMPLE
-    durations: dict[str, list[float]] = {}
-    for element, created, completed in rows:
-        if completed is None:
-            continue
-        durations.setdefault(element, []).append((completed - created).total_seconds())
+    p90s: dict[str, float | None] = {}
+    if (by_database := selectors.recent_p90(definition, version)) is not None:
+        read = by_database[1]
+        p90s = {element: value.total_seconds() for element, value in by_database[0].items()}
+    else:
+        rows = selectors.completed_task_durations(definition, version)
+        read = len(rows)
+        durations: dict[str, list[float]] = {}
+        for element, created, completed in rows:
+            if completed is None:
+                continue
+            durations.setdefault(element, []).append((completed - created).total_seconds())
+        p90s = {element: percentile(values) for element, values in durations.items()}
+    sampled = read >= selectors.DURATION_SAMPLE
     element_names = selectors.element_names(definition, version, averages)
     times = [
         TaskTime(
@@ -84,7 +91,7 @@ def task_times(
             name=element_names.get(element, element),
             count=count,
             average=_seconds(average),
-            p90=percentile(durations.get(element, [])),
+            p90=p90s.get(element),
         )
         for element, (average, count) in averages.items()
     ]
