@@ -17,7 +17,7 @@ from ..bpmn_validation import candidate_of, keeps_assignee
 from ..deadlines import deadline_record
 
 
-def _parse_due(value) -> datetime | None:
+def parse_due(value) -> datetime | None:
     if isinstance(value, dict):  # cycle timers keep {"cycles", "next", "duration"}
         value = value.get("next")
     if not isinstance(value, str):
@@ -38,7 +38,7 @@ def _has_timer(definition) -> bool:
 
 def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
     """Earliest due time of any waiting timer, including timers behind event-based gateways."""
-    dues = [_parse_due(task._get_internal_data("event_value")) for task in waiting_timers(wf)]
+    dues = [parse_due(task._get_internal_data("event_value")) for task in waiting_timers(wf)]
     known = [d for d in dues if d is not None]
     return min(known) if known else None
 
@@ -74,7 +74,7 @@ def task_deadline(task) -> tuple[datetime | None, dict | None]:
     with that timer's deadline record (rule, legal basis, provisional; see ``deadlines``)."""
     best: tuple[datetime | None, dict | None] = (None, None)
     for sibling in _timer_siblings(task):
-        due = _parse_due(sibling._get_internal_data("event_value"))
+        due = parse_due(sibling._get_internal_data("event_value"))
         if due is not None and (best[0] is None or due < best[0]):
             best = (due, deadline_record(sibling))
     return best

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
 from .. import deadlines
+from ..engine.projection import parse_due
 
 STATE_LABELS = {TaskState.READY: "待办", TaskState.WAITING: "等待中", TaskState.STARTED: "进行中"}
 # The attributes SpecDiff compares (a task spec's serialized keys), as people call them.
@@ -76,15 +75,7 @@ def _is_timer(task) -> bool:
     return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
 
 
-def _parse(value) -> datetime | None:
-    if isinstance(value, dict):
-        value = value.get("next")
-    if not isinstance(value, str):
-        return None
-    try:
-        return TimerEventDefinition.get_datetime(value)
-    except ValueError:
-        return None
+_parse = parse_due  # a timer's due time from its event_value (a cycle timer's next one)
 
 
 def _basis(internal: dict) -> str:
