@@ -12,10 +12,11 @@ from django.urls import reverse
 from processes.bpmn_diff import BpmnDiffError, clock_keys, diff_bpmn
 from processes.models import AuditEvent, ProcessDefinition, ProcessInstance, ProcessVersion
 
+from .test_validate_bpmn import miwg_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 PUSH = (ROOT / "bpmn" / "registration_push.bpmn").read_text(encoding="utf-8")
 DEMO = (ROOT / "bpmn" / "demo_claim.bpmn").read_text(encoding="utf-8")
-REFERENCE_DIR = ROOT.parent / "shared" / "bpmn-miwg-reference"
 
 
 def _changed(diff, element_id):
@@ -161,7 +162,7 @@ def test_unreadable_or_unsafe_xml_is_refused_in_chinese():
 
 
 def test_every_reference_model_diffs_against_itself_without_a_crash():
-    files = sorted(REFERENCE_DIR.glob("*.bpmn"))
+    files = sorted(miwg_dir().glob("*.bpmn"))
     assert len(files) == 21
     for path in files:
         text = path.read_bytes().decode("utf-8")
@@ -313,7 +314,7 @@ def test_export_is_the_deployed_xml_byte_for_byte(admin_client, users):
 
 @pytest.mark.django_db
 def test_export_of_reference_models_stored_without_validation_is_byte_for_byte(admin_client):
-    files = sorted(REFERENCE_DIR.glob("*.bpmn"))
+    files = sorted(miwg_dir().glob("*.bpmn"))
     assert len(files) == 21
     definition = ProcessDefinition.objects.create(key="miwg_reference", name="MIWG 参考模型")
     for number, path in enumerate(files, start=1):
