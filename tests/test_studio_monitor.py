@@ -797,7 +797,9 @@ def test_monitor_queries_can_use_their_indexes(start_case):
     durations = next(q for q in sql if "ORDER BY" in q and "completed_at" in q and "LIMIT" in q)
     overdue = next(q for q in sql if "due_at" in q and "COUNT(" in q)
     assert re.search(r"task_process_figures|task_completed_recent", _plan(averages))  # both cover it
-    assert "task_process_figures" in _plan(overdue)
+    # on a near-empty table the planner may pick either index; what matters is no case-table join
+    assert "processes_processinstance" not in overdue
+    assert re.search(r"task_process_figures|task_due", _plan(overdue))
     assert "task_completed_recent" in _plan(durations)
 
 

@@ -87,6 +87,9 @@ def _drop_secondary_indexes(model) -> list[str]:
     table = model._meta.db_table
     recreate: list[str] = []
     with connection.cursor() as cursor:
+        # Rows written earlier in this transaction (a scenario that ran first) leave deferred FK
+        # checks pending, and PostgreSQL refuses ALTER TABLE until they have run.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = %s::regclass AND contype = 'u'",
