@@ -381,7 +381,29 @@ def test_diff_against_a_chosen_version_and_refusals(admin_client, users, push_v2
 
 
 def _no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """True when nothing is wider than the window once the page has settled (a resize and a
+    diagram still being drawn may stick out for a frame); otherwise prints what sticks out."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth", timeout=3000)
+        return True
+    except PlaywrightTimeout:
+        pass
+    wide = page.evaluate(
+        """() => {
+          const w = window.innerWidth;
+          if (document.documentElement.scrollWidth <= w) return [];
+          return [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > w + 1)
+            .slice(0, 8)
+            .map(e => e.tagName + '.' + e.className + ' right=' + Math.round(e.getBoundingClientRect().right)
+                 + ' ' + (e.textContent || '').trim().slice(0, 40));
+        }"""
+    )
+    if wide:
+        print("wider than the window:", page.viewport_size, *wide, sep="\n  ")
+    return not wide
 
 
 def _shot(page, name: str) -> None:
@@ -465,6 +487,7 @@ def test_browser_versions_rollback_and_visual_diff(launch_chromium, live_server,
     expect(page.locator("[data-testid=reactivated]")).to_contain_text("重新启用：v2 的认领时限有误，先回退")
     history = page.locator("[data-testid=activation-history]")
     expect(history.locator("[data-testid=activation]").first).to_contain_text("重新启用 v1")
+    expect(page.locator("[data-testid=diagram][data-ready='1']")).to_be_visible()
     for width, height in ((1366, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
         assert _no_sideways_scroll(page), width
