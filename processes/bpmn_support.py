@@ -14,6 +14,7 @@ from typing import Any
 
 from .bpmn_messages import label_of, shape_id
 from .bpmn_problems import BPMN_NS, NSMAP, Problem
+from .bpmn_reach import disconnected
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
@@ -110,6 +111,9 @@ def _node_problems(root: Any, node: Any, ids: dict[str, Any]) -> list[Problem]:
         problems.append(Problem(node_id, f"“{label}”是{_NO_PARSER[kind]}，引擎不支持这种元素"))
     if kind == "sequenceFlow":
         return problems
+    unreachable = disconnected(node)
+    if unreachable is not None:
+        problems.append(unreachable)
     outgoing = node.getparent().xpath("./bpmn:sequenceFlow[@sourceRef=$ref]", namespaces=NSMAP, ref=node_id)
     if len(outgoing) > 1 and kind not in _SPLITTING:
         problems.append(
