@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_pending_emails",
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
+    "resume-migration-batches": {  # 批量迁移 never started (broker down) or left by a dead worker
+        "task": "processes.tasks.resume_migration_batches",
+        "schedule": TIMER_SWEEP_SECONDS,
+    },
     "start-pending-inspection-cases": {  # a draw whose job never ran (broker down at its commit)
         "task": "inspection.start_pending_inspection_cases",
         "schedule": TIMER_SWEEP_SECONDS,

@@ -4,6 +4,7 @@ holiday-table coverage notice."""
 import time
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from . import engine
 
@@ -36,3 +37,27 @@ def check_calendar_coverage() -> int:
     from .calendar_coverage import notify
 
     return sum(len(told) for _, told in notify())
+
+
+@shared_task(
+    name="processes.tasks.migrate_batch",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    # a retry waits out the batch's claim (``STALE``): the next attempt takes it over
+    default_retry_delay=150,
+    max_retries=20,
+)
+def migrate_batch(batch_id: int) -> int:
+    """批量迁移: the cases of one batch; resumes after the last case done."""
+    from .migration.batch import run_batch
+
+    batch = run_batch(batch_id)
+    return batch.migrated if batch is not None else 0
+
+
+@shared_task(name="processes.tasks.resume_migration_batches")
+def resume_migration_batches() -> int:
+    """Beat: a batch never started (broker down at its commit) or left by a dead worker goes on."""
+    from .migration.batch import resume_stalled
+
+    return len(resume_stalled())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from processes.models import HumanTask, ProcessInstance, ProcessVersion
+from processes.models import HumanTask, MigrationBatch, ProcessInstance, ProcessVersion
 
 # Cases a migration is about: still running (an incident or a suspension is shown, and refused
 # with its reason by the dry run).
@@ -57,3 +57,13 @@ def selected_cases(version: ProcessVersion, ids: list[int]) -> list[ProcessInsta
         )
     }
     return [found[pk] for pk in dict.fromkeys(ids) if pk in found]
+
+
+def batches_of(version: ProcessVersion, limit: int = 10) -> list[MigrationBatch]:
+    """The version's latest batch migrations, newest first."""
+    return list(
+        MigrationBatch.objects.filter(source=version)
+        .select_related("target", "created_by")
+        .defer("case_ids")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views import View
 
-from processes.migration import dry_run, migrate_instances
+from processes.migration import BatchRefused, dry_run, migrate_instances, start_batch
+from processes.migration.batch import REASON_MAX
+from processes.models import MigrationBatch
 
 from . import migration_selectors as selectors
 from .access import ProcessAdminRequired
@@ -42,6 +44,19 @@ class MigrateView(ProcessAdminRequired, View):
         if target is None:
             messages.error(request, "请选择要迁移到的目标版本")
             return self._page(request, version, chosen=ids, status=400)
+        if request.POST.get("action") == "batch":
+            try:
+                batch = start_batch(version, target, request.user, request.POST.get("reason", ""))
+            except BatchRefused as exc:
+                messages.error(request, exc.message)
+                return self._page(
+                    request, version, target=target, reason=request.POST.get("reason", ""), status=400
+                )
+            messages.success(
+                request,
+                f"已开始批量迁移 {batch.total} 件案件到 v{target.version}，可离开本页，迁移在后台继续",
+            )
+            return redirect("workbench:studio-migration-batch", batch.pk)
         if not ids:
             messages.error(request, "请至少选择一件案件")
             return self._page(request, version, target=target, status=400)
@@ -70,7 +85,9 @@ class MigrateView(ProcessAdminRequired, View):
         plans = [dry_run(case, target) for case in cases]
         return self._page(request, version, target=target, chosen=[c.pk for c in cases], plans=plans)
 
-    def _page(self, request, version, *, target=None, chosen=None, plans=None, outcomes=None, status=200):
+    def _page(
+        self, request, version, *, target=None, chosen=None, plans=None, outcomes=None, reason="", status=200
+    ):
         targets = selectors.target_versions(version)
         if target is None:
             target = next((v for v in targets if v.is_active), targets[0] if targets else None)
@@ -89,11 +106,35 @@ class MigrateView(ProcessAdminRequired, View):
                 "plans": plans,
                 "safe_count": sum(1 for p in plans or [] if p.safe),
                 "outcomes": outcomes,
+                "batches": selectors.batches_of(version),
+                "reason": reason,
+                "reason_max": REASON_MAX,
             },
             status=status,
         )
 
 
+class BatchView(ProcessAdminRequired, View):
+    """批量迁移: progress while the job runs, then the report (refused cases first, with reasons)."""
+
+    def get(self, request, batch_id: int):
+        batch = get_object_or_404(
+            MigrationBatch.objects.select_related("source__definition", "target", "created_by"), pk=batch_id
+        )
+        cases = Paginator(batch.cases.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "studio/migration_batch.html",
+            {
+                "title": f"批量迁移 #{batch.pk}",
+                "batch": batch,
+                "definition": batch.source.definition,
+                "cases": cases,
+            },
+        )
+
+
 urlpatterns: list = [
     path("studio/versions/<int:version_id>/migrate/", MigrateView.as_view(), name="studio-migrate"),
+    path("studio/migrations/<int:batch_id>/", BatchView.as_view(), name="studio-migration-batch"),
 ]

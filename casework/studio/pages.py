@@ -35,5 +35,7 @@ def register() -> None:
             "draft_saved": "保存流程草稿",
             "draft_deleted": "删除流程草稿",
             "instance_migrated": "案件迁移流程版本",
+            "migration_batch_queued": "发起批量迁移",
+            "migration_batch_finished": "批量迁移完成",
         }
     )

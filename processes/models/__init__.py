@@ -1,6 +1,7 @@
 """Engine models: definitions (what a process is) apart from instances (where a case stands)."""
 
 from .audit import AuditEvent
+from .batches import MigrationBatch, MigrationBatchCase
 from .calendar import CalendarDay, CalendarYear
 from .clocks import ClockPause
 from .definitions import ProcessDefinition, ProcessDraft, ProcessVersion
@@ -14,6 +15,8 @@ __all__ = [
     "ClockPause",
     "HumanTask",
     "Incident",
+    "MigrationBatch",
+    "MigrationBatchCase",
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",

@@ -6,3 +6,13 @@ document.addEventListener("change", (event) => {
     box.checked = event.target.checked;
   });
 });
+
+// 批量迁移: while the batch is queued or running its page reloads itself every few seconds.
+(function refreshLiveBatch() {
+  if (window.xtBatchRefresh) clearTimeout(window.xtBatchRefresh);
+  const live = document.querySelector("[data-batch-live]");
+  if (!live) return;
+  window.xtBatchRefresh = setTimeout(() => {
+    if (document.querySelector("[data-batch-live]")) window.location.reload();
+  }, 2000);
+})();
