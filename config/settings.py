@@ -201,6 +201,10 @@ OUTBOX_SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "60"))
 NOTIFICATION_RETRY_BACKOFF_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_BACKOFF_SECONDS", "30"))
 EMAIL_LEASE_SECONDS = int(os.environ.get("EMAIL_LEASE_SECONDS", "300"))  # a sender's claim on its rows
 OUTBOX_MAX_AGE_HOURS = int(os.environ.get("OUTBOX_MAX_AGE_HOURS", "72"))  # older unsent notices stay unsent
+# 批量迁移: a running batch without progress this long lost its worker; a queued one not started
+# this long was never published (broker down).  The beat sweep queues either again.
+MIGRATION_BATCH_STALE_SECONDS = int(os.environ.get("MIGRATION_BATCH_STALE_SECONDS", "120"))
+MIGRATION_BATCH_REQUEUE_SECONDS = int(os.environ.get("MIGRATION_BATCH_REQUEUE_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {
         "task": "processes.tasks.fire_due_timers",

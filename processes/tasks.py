@@ -43,7 +43,7 @@ def check_calendar_coverage() -> int:
     name="processes.tasks.migrate_batch",
     acks_late=True,
     autoretry_for=(OperationalError, InterfaceError),
-    # a retry waits out the batch's claim (``STALE``): the next attempt takes it over
+    # a retry waits out the batch's claim (MIGRATION_BATCH_STALE_SECONDS): the next attempt takes it over
     default_retry_delay=150,
     max_retries=20,
 )

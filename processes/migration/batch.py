@@ -8,7 +8,7 @@ reaches it counts as migrated; one moved elsewhere is reported.  Unsafe cases ar
 same fresh dry run as a single migration (``migrate_instances``) and stay as they were.
 
 ``resume_stalled`` (beat, every minute) queues again a batch left queued (the broker was down at
-its commit) or running without progress for ``STALE`` (its worker died).
+its commit) or running without progress for ``MIGRATION_BATCH_STALE_SECONDS`` (its worker died).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -29,8 +30,6 @@ from .apply import migrate_instances
 
 log = logging.getLogger("processes.migration")
 
-STALE = timedelta(minutes=2)  # a running batch without progress this long lost its worker
-REQUEUE_AFTER = timedelta(minutes=1)  # a queued batch not started this long was never published
 REASON_MAX = 500
 OPEN_STATUSES = (
     ProcessInstance.Status.RUNNING,
@@ -100,9 +99,15 @@ def _publish(batch: MigrationBatch) -> None:
     enqueue_after_commit(migrate_batch, batch.pk)
 
 
+def _stale() -> timedelta:
+    return timedelta(seconds=settings.MIGRATION_BATCH_STALE_SECONDS)
+
+
 def _claim(batch_id: int) -> bool:
     now = timezone.now()
-    stale = Q(state=MigrationBatch.State.RUNNING) & (Q(heartbeat_at__lt=now - STALE) | Q(heartbeat_at=None))
+    stale = Q(state=MigrationBatch.State.RUNNING) & (
+        Q(heartbeat_at__lt=now - _stale()) | Q(heartbeat_at=None)
+    )
     return bool(
         MigrationBatch.objects.filter(Q(pk=batch_id) & (Q(state=MigrationBatch.State.QUEUED) | stale)).update(
             state=MigrationBatch.State.RUNNING, heartbeat_at=now
@@ -173,8 +178,11 @@ def resume_stalled() -> list[int]:
     now = timezone.now()
     stalled = list(
         MigrationBatch.objects.filter(
-            Q(state=MigrationBatch.State.QUEUED, created_at__lt=now - REQUEUE_AFTER)
-            | Q(state=MigrationBatch.State.RUNNING, heartbeat_at__lt=now - STALE)
+            Q(
+                state=MigrationBatch.State.QUEUED,
+                created_at__lt=now - timedelta(seconds=settings.MIGRATION_BATCH_REQUEUE_SECONDS),
+            )
+            | Q(state=MigrationBatch.State.RUNNING, heartbeat_at__lt=now - _stale())
         ).values_list("pk", flat=True)
     )
     from ..tasks import migrate_batch
