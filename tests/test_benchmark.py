@@ -202,16 +202,18 @@ def test_studio_scenario_migrates_every_case_to_v2_and_times_the_monitor(bench_w
     rows = studio.run(cases=4, instances=150, samples=2, workers=1)
     figures = {r.metric: r for r in rows}
 
-    # The migrated cases really moved: every one on the new version, its claim tasks due by the
-    # new clock, audited; nothing of the benchmark's cases is left on v1.
+    # The migrated cases really moved to v2 (checked in the scenario's rows: every one on v2, its
+    # claim tasks due by the new clock, audited), then 批量迁移 took every one back to v1: in the
+    # database they are on v1 again, due by push.claim, with two migration audit rows each.
     v2 = ProcessDefinition.objects.get(key="registration_push").active_version
     assert v2.version == v1.version + 1 and 'clock("push.confirm")' in v2.bpmn_xml
     cases = ProcessInstance.objects.filter(business_key__startswith="SGZ-BENCH-MIG-")
     assert cases.count() == 4
-    assert set(cases.values_list("process_version_id", flat=True)) == {v2.pk}
+    assert set(cases.values_list("process_version_id", flat=True)) == {v1.pk}
     claims = HumanTask.objects.filter(instance__in=cases, state=HumanTask.State.OPEN)
-    assert claims.count() == 8 and set(claims.values_list("due_clock", flat=True)) == {"push.confirm"}
-    assert AuditEvent.objects.filter(instance__in=cases, action="instance_migrated").count() == 4
+    assert claims.count() == 8 and set(claims.values_list("due_clock", flat=True)) == {"push.claim"}
+    assert AuditEvent.objects.filter(instance__in=cases, action="instance_migrated").count() == 8
+    assert AuditEvent.objects.filter(action="migration_batch_finished").count() == 1
     for name in (
         "running cases on v1 (2 departments each)",
         "dry runs safe (可迁移)",
@@ -219,10 +221,13 @@ def test_studio_scenario_migrates_every_case_to_v2_and_times_the_monitor(bench_w
         "cases on v2 afterwards (checked in DB)",
         "instance_migrated audit rows",
         "open tasks due by push.confirm",
+        "批量迁移 migrated (report rows)",
+        "cases on v1 after the batch (checked in DB)",
     ):
         assert figures[name].met is True, name
     assert figures["dry run (试迁移), pages of 200"].value > 0
     assert figures["migrate_instances (迁移)"].value > 0
+    assert figures["批量迁移 v2 → v1 (one batch job)"].value > 0
 
     # The monitor's figures, over a table of generated cases plus the migrated ones.
     assert ProcessInstance.objects.count() >= 150 and figures["monitor: cases in table"].met is True
