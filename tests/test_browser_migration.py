@@ -148,3 +148,60 @@ def test_on_a_phone_one_case_is_ticked_by_its_own_checkbox_and_dry_run_alone(
     page.set_viewport_size({"width": 1366, "height": 900})
     _one_line(report.locator(f"tr[data-instance-id='{second.pk}'] [data-testid=verdict]"))
     page.screenshot(path=str(SHOTS / "migrate_report_one_1366.png"), full_page=True)
+
+
+def test_the_admin_migrates_every_case_of_a_version_as_one_batch(
+    launch_chromium, live_server, frozen_clock, users
+):
+    """批量迁移 from the page: the reason is required, the batch runs in the job and its report lists
+    the refused case first with its reason; at 1366 px and on a phone."""
+    from playwright.sync_api import expect
+
+    from processes.models import MigrationBatch
+
+    SHOTS.mkdir(exist_ok=True)
+    fine = ProcessInstance.objects.get(pk=push(event_id="C1")[0].instance.pk)
+    also = ProcessInstance.objects.get(pk=push(event_id="C2")[0].instance.pk)
+    broken = ProcessInstance.objects.get(pk=push(event_id="C3")[0].instance.pk)
+    record_incident(
+        broken, action="timers", args={}, exc=RuntimeError("定时器出错"), actor=None, incident=None
+    )
+    v1 = fine.process_version
+    v2 = deploy(confirm_clock(), "认领时限改为退回后确认的 3 个工作日")
+
+    browser = launch_chromium()
+    page = _logged_in(browser, live_server, "admin", reverse("workbench:studio-migrate", args=[v1.pk]))
+    page.set_viewport_size({"width": 1366, "height": 900})
+    card = page.locator("[data-testid=migrate-batch]")
+    expect(card).to_contain_text("全部 3 件办理中案件")
+    expect(card.locator("#batch-target")).to_have_value(str(v2.pk))
+    page.on("dialog", lambda dialog: dialog.accept())
+    card.locator("#batch-reason").fill("认领时限按新规定调整，办理中案件一并适用")
+    card.get_by_role("button", name="批量迁移全部 3 件").click()
+
+    batch = page.locator("[data-testid=batch]")
+    expect(batch).to_have_attribute("data-state", "done", timeout=30000)  # the page refreshes itself
+    expect(page.locator("[data-testid=batch-counts]")).to_have_text("已迁移 2 件 · 未迁移 1 件")
+    rows = page.locator("[data-testid=batch-case]")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_have_attribute("data-instance-id", str(broken.pk))  # refused first
+    expect(rows.first).to_contain_text("请先处理异常")
+    page.screenshot(path=str(SHOTS / "migrate_batch_1366.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "migrate_batch_390.png"), full_page=True)
+
+    assert MigrationBatch.objects.get().created_by == users["admin"]
+    on = dict(
+        ProcessInstance.objects.filter(pk__in=[fine.pk, also.pk, broken.pk]).values_list(
+            "pk", "process_version"
+        )
+    )
+    assert on == {fine.pk: v2.pk, also.pk: v2.pk, broken.pk: v1.pk}
+
+    # Back on the migrate page (phone): the batch is in the history; v1 keeps the refused case only.
+    page.goto(live_server.url + reverse("workbench:studio-migrate", args=[v1.pk]))
+    expect(page.locator("[data-testid=batch-history] [data-testid=batch-row]")).to_have_count(1)
+    expect(page.locator("[data-testid=case-table] tbody tr")).to_have_count(1)
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "migrate_batch_history_390.png"), full_page=True)
