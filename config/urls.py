@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from casework.workbench import api_urls as workbench_api
 from casework.workbench.extensions import web_urls
+from casework.workbench.signout import SignOutView
 from casework.workbench.site import WorkbenchSite
 from casework.workbench.urls import WorkbenchApp
 
@@ -34,6 +35,7 @@ site = WorkbenchSite(viewsets=[WorkbenchApp(urlpatterns=web_urls())])
 urlpatterns = [
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("processes.api.urls")),

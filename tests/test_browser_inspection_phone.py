@@ -209,3 +209,38 @@ def test_an_inspection_on_a_phone_online_and_offline(launch_chromium, live_serve
     assert submitted.count() == 1
     assert get_user_model().objects.get(username="inspector") == second.submitted_by
     page.context.close()
+
+
+def test_signing_out_on_a_shared_phone_leaves_no_case_to_read_offline(
+    launch_chromium, live_server, frozen_clock, users
+):
+    """退出登录 drops the pages the app kept for offline use: the next person, offline, meets the
+    offline notice, never the last inspector's list; the notice page itself is still there."""
+    make_inspection(users, suffix="1", today=BROWSER_NOW.date(), at=BROWSER_NOW)
+    browser = launch_chromium()
+    page = phone(browser, live_server, "inspector")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.reload()  # now through the worker, which keeps a copy of the list
+    list_url = f"{live_server.url}/workbench/m/inspections/"
+    kept = """async (url) => !!(await caches.match(url, { cacheName: "xt-pages" }))"""
+    page.wait_for_function(kept, arg=list_url)
+    name = page.locator("[data-testid=assignment] .m-card__name").first.inner_text()
+
+    # Offline before signing out, the inspector's own list is there (what the copy is for) ...
+    page.context.set_offline(True)
+    page.goto(list_url)
+    page.get_by_text(name).first.wait_for()
+    page.context.set_offline(False)
+    page.goto(list_url)
+    fits(page, "10-list-with-logout")
+
+    # ... signed out, it is gone.
+    page.get_by_test_id("logout").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    assert not page.evaluate(kept, list_url)
+    page.context.set_offline(True)
+    page.goto(list_url)
+    page.get_by_text("网络未连接").first.wait_for()
+    assert name not in page.content()
+    page.context.set_offline(False)

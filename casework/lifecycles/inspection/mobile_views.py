@@ -37,6 +37,7 @@ SHELL_STATIC = [
     "inspection/mobile.css",
     "inspection/mobile-store.js",
     "inspection/mobile-app.js",
+    "casework/logout.js",
     "inspection/icons/icon-192.png",
     "inspection/icons/icon-512.png",
     "inspection/icons/icon-maskable-512.png",
