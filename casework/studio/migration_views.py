@@ -14,8 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views import View
 
-from processes.migration import BatchRefused, dry_run, migrate_instances, start_batch
-from processes.migration.batch import REASON_MAX
+from processes.migration import REASON_MAX, BatchRefused, dry_run, migrate_instances, start_batch
 from processes.models import MigrationBatch
 
 from . import migration_selectors as selectors

@@ -29,11 +29,12 @@ What ``migrate_workflow`` does, and what we correct (checked on SpiffWorkflow 3.
 from __future__ import annotations
 
 from .apply import migrate_instances
-from .batch import BatchRefused, resume_stalled, run_batch, start_batch
+from .batch import REASON_MAX, BatchRefused, resume_stalled, run_batch, start_batch
 from .plan import HumanTaskChange, MigrationOutcome, MigrationPlan, TaskMapping, TimerChange
 from .trial import dry_run
 
 __all__ = [
+    "REASON_MAX",
     "BatchRefused",
     "HumanTaskChange",
     "MigrationOutcome",
