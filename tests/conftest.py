@@ -177,3 +177,18 @@ def frozen_clock():
     """Pin the clock (ticking) for the test and for the live server thread."""
     with time_machine.travel(BROWSER_NOW, tick=True):
         yield
+
+
+@pytest.fixture
+def api(users):
+    """``api("officer_wj")``: an APIClient authenticated with that user's token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def client_for(username: str):
+        token, _ = Token.objects.get_or_create(user=users[username])
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for

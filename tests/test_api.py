@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
@@ -22,19 +21,6 @@ pytestmark = pytest.mark.django_db
 BUNDLED_DEMO = Path(__file__).resolve().parents[1] / "bpmn" / "demo_claim.bpmn"
 UNSAFE_DIAGRAM = BPMN_DIR / "api_demo_claim_unsafe_gateway.bpmn"
 PWNED_MARKER = Path("/tmp/xtjg_pwned")
-
-
-@pytest.fixture
-def api(users):
-    """``api("officer_wj")``: an APIClient authenticated with that user's token."""
-
-    def client_for(username: str) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=users[username])
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return client_for
 
 
 def _error(response, status: int, code: str) -> dict:

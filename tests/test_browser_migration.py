@@ -115,6 +115,7 @@ def test_on_a_phone_one_case_is_ticked_by_its_own_checkbox_and_dry_run_alone(
     page.goto(f"{live_server.url}{url}")
     box = page.locator(f"[data-testid=case-table] tr[data-instance-id='{second.pk}'] input[name=case]")
     # The tap lands on the checkbox, not on the 业务编号 cell next to it; its label is a real target.
+    box.scroll_into_view_if_needed()  # below the 批量迁移 card on a phone
     assert box.evaluate(
         "b => { const r = b.getBoundingClientRect();"
         " return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === b; }"

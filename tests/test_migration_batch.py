@@ -158,52 +158,37 @@ def test_the_page_queues_a_batch_and_shows_its_report(client, users, settings):
 # --- the API channel -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_api(users):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    def client_for(username: str) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=users[username])
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return client_for
-
-
-def test_the_api_queues_a_batch_refuses_in_structured_json_and_reports(admin_api, users):
+def test_the_api_queues_a_batch_refuses_in_structured_json_and_reports(api, users):
     good, other, broken = three_cases_one_broken()
     deploy(confirm_clock(), "认领时限改为 push.confirm")
-    api = admin_api("admin")
+    admin = api("admin")
     url = "/api/v1/processes/registration_push/migrations"
 
-    answer = api.post(url, {"from_version": 1, "to_version": 2, "reason": ""}, format="json")
+    answer = admin.post(url, {"from_version": 1, "to_version": 2, "reason": ""}, format="json")
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid"
     assert "reason" in answer.json()["error"]["details"]
-    missing = api.post(url, {"from_version": 1, "to_version": 9, "reason": "调整"}, format="json")
+    missing = admin.post(url, {"from_version": 1, "to_version": 9, "reason": "调整"}, format="json")
     assert missing.status_code == 404 and missing.json()["error"]["details"] == {"to_version": "版本不存在"}
-    same = api.post(url, {"from_version": 2, "to_version": 2, "reason": "调整"}, format="json")
+    same = admin.post(url, {"from_version": 2, "to_version": 2, "reason": "调整"}, format="json")
     assert same.status_code == 400 and same.json()["error"]["message"] == "目标版本与原版本相同"
     assert (
-        admin_api("registrar").post(url, {"from_version": 1, "to_version": 2, "reason": "调整"}).status_code
-        == 403
+        api("registrar").post(url, {"from_version": 1, "to_version": 2, "reason": "调整"}).status_code == 403
     )
     assert not MigrationBatch.objects.exists()
 
-    queued = api.post(
+    queued = admin.post(
         url, {"from_version": 1, "to_version": 2, "reason": "认领时限按新规定调整"}, format="json"
     )
     assert queued.status_code == 202, queued.content.decode()
     body = queued.json()
     assert (body["state"], body["total"], body["from_version"], body["to_version"]) == ("queued", 3, 1, 2)
-    busy = api.post(url, {"from_version": 1, "to_version": 2, "reason": "再来一次"}, format="json")
+    busy = admin.post(url, {"from_version": 1, "to_version": 2, "reason": "再来一次"}, format="json")
     assert busy.status_code == 400 and busy.json()["error"]["details"] == {"batch": body["id"]}
 
     with time_machine.travel(MIGRATED_AT, tick=False):
         run_batch(body["id"])
-    report = api.get(f"/api/v1/migrations/{body['id']}").json()
+    report = admin.get(f"/api/v1/migrations/{body['id']}").json()
     assert (report["state"], report["migrated"], report["refused"]) == ("done", 2, 1)
     (refused,) = report["refused_cases"]
     assert refused["id"] == broken.pk and "请先处理异常" in refused["reasons"][0]
-    assert admin_api("registrar").get(f"/api/v1/migrations/{body['id']}").status_code == 403
+    assert api("registrar").get(f"/api/v1/migrations/{body['id']}").status_code == 403
