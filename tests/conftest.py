@@ -100,6 +100,17 @@ def fresh_calendar_cache():
 
 
 @pytest.fixture(autouse=True)
+def fresh_name_tables():
+    """Department and area names read in one test (perhaps of a database flushed since) must not
+    answer for the next one."""
+    from casework.workbench import names
+
+    names.forget()
+    yield
+    names.forget()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

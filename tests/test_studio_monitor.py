@@ -332,7 +332,7 @@ def test_a_case_that_failed_at_its_first_step_shows_the_data_it_was_started_with
     assert rows == {"department": "JYJ（广元市教育局）", "initial_divisor": "0"}
 
 
-def test_case_data_values_are_readable():
+def test_case_data_values_are_readable(users):  # the departments and areas seeded
     from casework.studio.monitor_views import _pretty
 
     assert _pretty("2026-12-03 11:28:27.246347+00:00") == ("2026-12-03 19:28:27", False)  # str(datetime)

@@ -68,7 +68,9 @@ class MigrationBatch(models.Model):
 class MigrationBatchCase(models.Model):
     """What happened to one case of a batch (its id, not a key: the report outlives the case)."""
 
-    batch = models.ForeignKey(MigrationBatch, on_delete=models.CASCADE, related_name="cases")
+    batch = models.ForeignKey(
+        MigrationBatch, on_delete=models.CASCADE, related_name="cases", verbose_name="批量迁移"
+    )
     instance_id = models.PositiveBigIntegerField("案件")
     business_key = models.CharField("业务编号", max_length=200, blank=True)
     title = models.CharField("标题", max_length=300, blank=True)
