@@ -183,7 +183,8 @@ def test_the_api_queues_a_batch_refuses_in_structured_json_and_reports(api, user
     body = queued.json()
     assert (body["state"], body["total"], body["from_version"], body["to_version"]) == ("queued", 3, 1, 2)
     busy = admin.post(url, {"from_version": 1, "to_version": 2, "reason": "再来一次"}, format="json")
-    assert busy.status_code == 400 and busy.json()["error"]["details"] == {"batch": body["id"]}
+    assert busy.status_code == 409 and busy.json()["error"]["code"] == "migration_batch_busy"
+    assert busy.json()["error"]["details"] == {"batch": body["id"]}
 
     with time_machine.travel(MIGRATED_AT, tick=False):
         run_batch(body["id"])
@@ -192,3 +193,64 @@ def test_the_api_queues_a_batch_refuses_in_structured_json_and_reports(api, user
     (refused,) = report["refused_cases"]
     assert refused["id"] == broken.pk and "请先处理异常" in refused["reasons"][0]
     assert api("registrar").get(f"/api/v1/migrations/{body['id']}").status_code == 403
+
+
+# --- 停止 ------------------------------------------------------------------------------------
+
+
+def test_a_stopped_batch_finishes_the_case_under_way_and_migrates_no_other(users):
+    from processes.migration import cancel_batch
+    from processes.migration.batch import _claim, _one
+
+    good, other, broken = three_cases_one_broken()
+    v1 = v1_of(good)
+    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    batch = start_batch(v1, v2, users["admin"], "认领时限按新规定调整")
+    with time_machine.travel(MIGRATED_AT, tick=False):
+        assert _claim(batch.pk)
+        assert _one(MigrationBatch.objects.get(pk=batch.pk), good.pk) is True
+        stopped = cancel_batch(batch.pk, users["admin"], "发现目标版本有误")
+        assert _one(MigrationBatch.objects.get(pk=batch.pk), other.pk) is False  # the job's next case
+        assert run_batch(batch.pk) is None  # a redelivery takes nothing
+        assert resume_stalled() == []
+    assert stopped.state == MigrationBatch.State.CANCELLED and stopped.left == 2
+    versions = dict(
+        ProcessInstance.objects.filter(pk__in=batch.case_ids).values_list("pk", "process_version")
+    )
+    assert versions == {good.pk: v2.pk, other.pk: v1.pk, broken.pk: v1.pk}
+    assert list(MigrationBatchCase.objects.filter(batch=batch).values_list("instance_id", flat=True)) == [
+        good.pk
+    ]
+    event = AuditEvent.objects.get(action="migration_batch_cancelled")
+    assert event.actor == users["admin"] and event.payload["reason"] == "发现目标版本有误"
+    assert event.payload["migrated"] == 1 and event.payload["left"] == 2
+    with pytest.raises(BatchRefused, match="已停止，无需停止"):
+        cancel_batch(batch.pk, users["admin"])
+    # the version is free for a new batch
+    assert start_batch(v1, v2, users["admin"], "改正后重新迁移").total == 2
+
+
+def test_the_page_and_the_api_stop_a_batch(client, api, users):
+    good, other, broken = three_cases_one_broken()
+    v1 = v1_of(good)
+    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    batch = start_batch(v1, v2, users["admin"], "认领时限按新规定调整")
+    url = reverse("workbench:studio-migration-batch", args=[batch.pk])
+    client.force_login(users["admin"])
+    assert 'data-testid="batch-cancel"' in client.get(url).content.decode()
+
+    page = client.post(url, follow=True).content.decode()
+    assert "已停止批量迁移" in page and "已停止：0 件已处理，其余 3 件未迁移" in page
+    assert 'data-testid="batch-cancel"' not in page and "data-batch-live" not in page
+    again = client.post(url, follow=True).content.decode()
+    assert "已停止，无需停止" in again
+
+    second = start_batch(v1, v2, users["admin"], "再次迁移")
+    answer = api("admin").post(f"/api/v1/migrations/{second.pk}/cancel", {"reason": "暂缓"}, format="json")
+    assert answer.status_code == 200 and answer.json()["state"] == "cancelled"
+    refused = api("admin").post(f"/api/v1/migrations/{second.pk}/cancel", {}, format="json")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "migration_batch_refused"
+    assert api("registrar").post(f"/api/v1/migrations/{second.pk}/cancel", {}).status_code == 403
+    client.force_login(users["registrar"])
+    assert client.post(url).status_code == 403
+    assert MigrationBatch.objects.get(pk=second.pk).state == MigrationBatch.State.CANCELLED

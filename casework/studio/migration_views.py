@@ -14,7 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views import View
 
-from processes.migration import REASON_MAX, BatchRefused, dry_run, migrate_instances, start_batch
+from processes.migration import (
+    REASON_MAX,
+    BatchRefused,
+    cancel_batch,
+    dry_run,
+    migrate_instances,
+    start_batch,
+)
 from processes.models import MigrationBatch
 
 from . import migration_selectors as selectors
@@ -114,7 +121,18 @@ class MigrateView(ProcessAdminRequired, View):
 
 
 class BatchView(ProcessAdminRequired, View):
-    """批量迁移: progress while the job runs, then the report (refused cases first, with reasons)."""
+    """批量迁移: progress while the job runs, then the report (refused cases first, with reasons);
+    停止 while it is queued or running."""
+
+    def post(self, request, batch_id: int):
+        batch = get_object_or_404(MigrationBatch, pk=batch_id)
+        try:
+            batch = cancel_batch(batch.pk, request.user, request.POST.get("reason", ""))
+        except BatchRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已停止批量迁移 #{batch.pk}：已处理的案件保持结果，其余案件不再迁移")
+        return redirect("workbench:studio-migration-batch", batch.pk)
 
     def get(self, request, batch_id: int):
         batch = get_object_or_404(

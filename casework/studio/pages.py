@@ -37,5 +37,6 @@ def register() -> None:
             "instance_migrated": "案件迁移流程版本",
             "migration_batch_queued": "发起批量迁移",
             "migration_batch_finished": "批量迁移完成",
+            "migration_batch_cancelled": "停止批量迁移",
         }
     )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from processes.migration import start_batch
+from processes.migration import cancel_batch, start_batch
 from processes.migration.batch import REASON_MAX
 from processes.models import MigrationBatch, ProcessVersion
 
@@ -79,4 +79,17 @@ class BatchView(APIView):
         batch = get_object_or_404(
             MigrationBatch.objects.select_related("source__definition", "target"), pk=batch_id
         )
+        return Response(batch_body(batch))
+
+
+class BatchCancelView(APIView):
+    """POST: 停止 a queued or running batch; the case under way finishes, the others stay."""
+
+    permission_classes = [IsProcessAdmin]
+
+    @extend_schema(request=None, responses={200: dict, 400: dict, 404: dict})
+    def post(self, request, batch_id: int):
+        get_object_or_404(MigrationBatch, pk=batch_id)
+        cancel_batch(batch_id, request.user, str(request.data.get("reason") or ""))
+        batch = MigrationBatch.objects.select_related("source__definition", "target").get(pk=batch_id)
         return Response(batch_body(batch))

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .calendar import CalendarStatusView, DeadlineView
-from .migrations import BatchStartView, BatchView
+from .migrations import BatchCancelView, BatchStartView, BatchView
 from .processes import DeployView, IncidentRetryView, InstanceActionView
 
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("processes/deploy", DeployView.as_view(), name="api-process-deploy"),
     path("processes/<str:key>/migrations", BatchStartView.as_view(), name="api-migration-start"),
     path("migrations/<id:batch_id>", BatchView.as_view(), name="api-migration"),
+    path("migrations/<id:batch_id>/cancel", BatchCancelView.as_view(), name="api-migration-cancel"),
     path(
         "instances/<id:instance_id>/suspend",
         InstanceActionView.as_view(action="suspend"),

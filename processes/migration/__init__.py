@@ -29,7 +29,7 @@ What ``migrate_workflow`` does, and what we correct (checked on SpiffWorkflow 3.
 from __future__ import annotations
 
 from .apply import migrate_instances
-from .batch import REASON_MAX, BatchRefused, resume_stalled, run_batch, start_batch
+from .batch import REASON_MAX, BatchRefused, cancel_batch, resume_stalled, run_batch, start_batch
 from .plan import HumanTaskChange, MigrationOutcome, MigrationPlan, TaskMapping, TimerChange
 from .trial import dry_run
 
@@ -37,6 +37,7 @@ __all__ = [
     "REASON_MAX",
     "BatchRefused",
     "HumanTaskChange",
+    "cancel_batch",
     "MigrationOutcome",
     "MigrationPlan",
     "TaskMapping",

@@ -42,6 +42,13 @@ class BatchRefused(UserFacingError):
     code = "migration_batch_refused"
 
 
+class BatchBusy(BatchRefused):
+    """The version already has a batch queued or running."""
+
+    code = "migration_batch_busy"
+    status = 409
+
+
 def start_batch(source: ProcessVersion, target: ProcessVersion, actor: Actor, reason: str) -> MigrationBatch:
     """Queue the migration of every unfinished case of ``source`` to ``target``."""
     reason = (reason or "").strip()
@@ -60,8 +67,8 @@ def start_batch(source: ProcessVersion, target: ProcessVersion, actor: Actor, re
             source=source, state__in=(MigrationBatch.State.QUEUED, MigrationBatch.State.RUNNING)
         ).first()
         if busy is not None:
-            raise BatchRefused(
-                f"v{source.version} 已有一批迁移正在进行（#{busy.pk}），请等它完成",
+            raise BatchBusy(
+                f"v{source.version} 已有一批迁移正在进行（#{busy.pk}），请等它完成或先停止它",
                 details={"batch": busy.pk},
             )
         ids = list(
@@ -124,10 +131,12 @@ def run_batch(batch_id: int) -> MigrationBatch | None:
         MigrationBatch.objects.filter(pk=batch_id).update(started_at=timezone.now())
     done = set(MigrationBatchCase.objects.filter(batch=batch).values_list("instance_id", flat=True))
     for pk in batch.case_ids:
-        if pk not in done:
-            _one(batch, pk)
+        if pk not in done and not _one(batch, pk):
+            return MigrationBatch.objects.get(pk=batch_id)  # 停止: stopped by a person
     with transaction.atomic():
         batch = MigrationBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.state != MigrationBatch.State.RUNNING:
+            return batch
         batch.state = MigrationBatch.State.DONE
         batch.finished_at = timezone.now()
         batch.save(update_fields=["state", "finished_at"])
@@ -143,9 +152,17 @@ def run_batch(batch_id: int) -> MigrationBatch | None:
     return batch
 
 
-def _one(batch: MigrationBatch, pk: int) -> None:
-    """One case: its migration, its report row and the batch's counters commit together."""
+def _one(batch: MigrationBatch, pk: int) -> bool:
+    """One case: its migration, its report row and the batch's counters commit together.
+
+    The batch row is locked for the case, so 停止 waits for the case under way; False (nothing
+    done) once the batch is no longer running.
+    """
     with transaction.atomic():
+        if not MigrationBatch.objects.select_for_update().filter(
+            pk=batch.pk, state=MigrationBatch.State.RUNNING
+        ):
+            return False
         current = (
             ProcessInstance.objects.filter(pk=pk).only("process_version_id", "business_key", "title").first()
         )
@@ -171,6 +188,30 @@ def _one(batch: MigrationBatch, pk: int) -> None:
         MigrationBatch.objects.filter(pk=batch.pk).update(
             **{counter: F(counter) + 1}, heartbeat_at=timezone.now()
         )
+    return True
+
+
+def cancel_batch(batch_id: int, actor: Actor, reason: str = "") -> MigrationBatch:
+    """停止: no further case is migrated (the one under way finishes); those done stay migrated."""
+    with transaction.atomic():
+        batch = MigrationBatch.objects.select_for_update().select_related("source", "target").get(pk=batch_id)
+        if not batch.live:
+            raise BatchRefused(f"批量迁移 #{batch.pk} 已{batch.get_state_display()}，无需停止")
+        batch.state = MigrationBatch.State.CANCELLED
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["state", "finished_at"])
+        record(
+            "migration_batch_cancelled",
+            actor=actor,
+            batch=batch.pk,
+            from_version=batch.source.version,
+            to_version=batch.target.version,
+            migrated=batch.migrated,
+            refused=batch.refused,
+            left=batch.left,
+            reason=(reason or "").strip()[:REASON_MAX],
+        )
+    return batch
 
 
 def resume_stalled() -> list[int]:

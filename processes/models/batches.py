@@ -17,6 +17,7 @@ class MigrationBatch(models.Model):
         QUEUED = "queued", "排队中"
         RUNNING = "running", "迁移中"
         DONE = "done", "已完成"
+        CANCELLED = "cancelled", "已停止"
 
     source = models.ForeignKey(
         ProcessVersion, on_delete=models.PROTECT, related_name="+", verbose_name="原版本"
@@ -57,12 +58,16 @@ class MigrationBatch(models.Model):
         return self.migrated + self.refused
 
     @property
+    def left(self) -> int:
+        return max(0, self.total - self.done)
+
+    @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.done * 100 // self.total)
 
     @property
     def live(self) -> bool:
-        return self.state != self.State.DONE
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
 
 
 class MigrationBatchCase(models.Model):
