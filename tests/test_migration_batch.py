@@ -26,21 +26,21 @@ pytestmark = pytest.mark.django_db
 
 
 def three_cases_one_broken():
+    """Three running cases on v1 (one with an open incident, so refused) and v2 deployed."""
     good = started_case()
     other = started_case_with_event("E7")
     broken = started_case_with_event("E9")
     record_incident(
         broken, action="timers", args={}, exc=RuntimeError("定时器出错"), actor=None, incident=None
     )
-    return good, other, broken
+    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    return good, other, broken, v1_of(good), v2
 
 
 def test_a_batch_migrates_the_safe_cases_reports_the_others_and_is_audited(
     users, django_capture_on_commit_callbacks
 ):
-    good, other, broken = three_cases_one_broken()
-    v1 = v1_of(good)
-    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    good, other, broken, v1, v2 = three_cases_one_broken()
 
     with django_capture_on_commit_callbacks() as published:
         batch = start_batch(v1, v2, users["admin"], "认领时限按新规定调整")
@@ -84,9 +84,7 @@ def test_refusals_of_the_request(users):
 
 
 def test_a_batch_left_by_a_dead_worker_resumes_after_the_last_case_done(users):
-    good, other, broken = three_cases_one_broken()
-    v1 = v1_of(good)
-    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    good, other, broken, v1, v2 = three_cases_one_broken()
     batch = start_batch(v1, v2, users["admin"], "认领时限按新规定调整")
     # A worker took it, migrated the first case, then died before the second.
     with time_machine.travel(MIGRATED_AT, tick=False):
@@ -107,9 +105,7 @@ def test_a_batch_left_by_a_dead_worker_resumes_after_the_last_case_done(users):
 def test_a_case_migrated_by_hand_meanwhile_counts_as_migrated(users):
     from processes.migration import migrate_instances
 
-    good, other, broken = three_cases_one_broken()
-    v1 = v1_of(good)
-    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    good, other, broken, v1, v2 = three_cases_one_broken()
     batch = start_batch(v1, v2, users["admin"], "认领时限按新规定调整")
     with time_machine.travel(MIGRATED_AT, tick=False):
         (single,) = migrate_instances([other.pk], v2.pk, users["admin"])
@@ -121,9 +117,7 @@ def test_a_case_migrated_by_hand_meanwhile_counts_as_migrated(users):
 
 def test_the_page_queues_a_batch_and_shows_its_report(client, users, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    good, other, broken = three_cases_one_broken()
-    v1 = v1_of(good)
-    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    good, other, broken, v1, v2 = three_cases_one_broken()
     client.force_login(users["admin"])
     url = migrate_url(v1)
 
@@ -159,8 +153,7 @@ def test_the_page_queues_a_batch_and_shows_its_report(client, users, settings):
 
 
 def test_the_api_queues_a_batch_refuses_in_structured_json_and_reports(api, users):
-    good, other, broken = three_cases_one_broken()
-    deploy(confirm_clock(), "认领时限改为 push.confirm")
+    good, other, broken, _, _ = three_cases_one_broken()
     admin = api("admin")
     url = "/api/v1/processes/registration_push/migrations"
 
@@ -202,9 +195,7 @@ def test_a_stopped_batch_finishes_the_case_under_way_and_migrates_no_other(users
     from processes.migration import cancel_batch
     from processes.migration.batch import _claim, _one
 
-    good, other, broken = three_cases_one_broken()
-    v1 = v1_of(good)
-    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    good, other, broken, v1, v2 = three_cases_one_broken()
     batch = start_batch(v1, v2, users["admin"], "认领时限按新规定调整")
     with time_machine.travel(MIGRATED_AT, tick=False):
         assert _claim(batch.pk)
@@ -231,9 +222,7 @@ def test_a_stopped_batch_finishes_the_case_under_way_and_migrates_no_other(users
 
 
 def test_the_page_and_the_api_stop_a_batch(client, api, users):
-    good, other, broken = three_cases_one_broken()
-    v1 = v1_of(good)
-    v2 = deploy(confirm_clock(), "认领时限改为 push.confirm")
+    good, other, broken, v1, v2 = three_cases_one_broken()
     batch = start_batch(v1, v2, users["admin"], "认领时限按新规定调整")
     url = reverse("workbench:studio-migration-batch", args=[batch.pk])
     client.force_login(users["admin"])
